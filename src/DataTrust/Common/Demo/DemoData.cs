@@ -1,0 +1,112 @@
+using DataTrust.Accounts;
+using DataTrust.Identity.Clients;
+using DataTrust.Persistence;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace DataTrust.Common.Demo;
+
+/// <summary>
+/// Demo accounts and clients for local evaluation (README, "Demo data"). Seeded in Development only;
+/// each item is created when missing, so a restart changes nothing.
+/// </summary>
+internal sealed class DemoData(
+    UserManager<UserAccount> users,
+    RoleManager<IdentityRole<Guid>> roles,
+    DataTrustDbContext db,
+    TimeProvider clock,
+    ILogger<DemoData> logger)
+{
+    public const string Password = "DataTrust-demo-2026";
+    public const string RedirectUri = "http://127.0.0.1:8400/callback";
+
+    internal static readonly (string Email, string Name, string Role)[] Accounts =
+    [
+        ("hanako@example.jp", "山田 花子", Roles.Resident),
+        ("taro@example.jp", "佐藤 太郎", Roles.Resident),
+        ("auditor@example.jp", "監査 担当", Roles.Auditor),
+        ("admin@example.jp", "運用 管理者", Roles.Operator),
+    ];
+
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var role in Roles.All)
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                Check(await roles.CreateAsync(new IdentityRole<Guid>(role)), role);
+            }
+        }
+
+        foreach (var (email, name, role) in Accounts)
+        {
+            if (await users.FindByEmailAsync(email) is not null)
+            {
+                continue;
+            }
+
+            var user = new UserAccount
+            {
+                UserName = email,
+                Email = email,
+                EmailConfirmed = true,
+                DisplayName = name,
+                CreatedAt = clock.GetUtcNow(),
+            };
+            Check(await users.CreateAsync(user, Password), email);
+            Check(await users.AddToRoleAsync(user, role), email);
+        }
+
+        await AddClientAsync(new Client
+        {
+            ClientId = "demo-business",
+            DisplayName = "デモ事業者 (Demo Business)",
+            Kind = ClientKind.BusinessRecipient,
+            TokenEndpointAuthMethod = "client_secret_basic",
+            SecretHash = ClientSecretHasher.Hash("demo-business-secret"),
+            RedirectUris = [RedirectUri],
+            GrantTypes = ["authorization_code", "refresh_token", "client_credentials"],
+        }, cancellationToken);
+        await AddClientAsync(new Client
+        {
+            ClientId = "demo-city-app",
+            DisplayName = "デモ市民アプリ (Demo City App)",
+            Kind = ClientKind.ResidentApp,
+            TokenEndpointAuthMethod = "none",
+            RedirectUris = [RedirectUri],
+            GrantTypes = ["authorization_code", "refresh_token"],
+        }, cancellationToken);
+        await AddClientAsync(new Client
+        {
+            ClientId = "demo-provider",
+            DisplayName = "デモデータ提供者 (Demo Provider)",
+            Kind = ClientKind.DataProvider,
+            TokenEndpointAuthMethod = "client_secret_basic",
+            SecretHash = ClientSecretHasher.Hash("demo-provider-secret"),
+            GrantTypes = ["client_credentials"],
+        }, cancellationToken);
+    }
+
+    private async Task AddClientAsync(Client client, CancellationToken cancellationToken)
+    {
+        if (await db.Set<Client>().AnyAsync(c => c.ClientId == client.ClientId, cancellationToken))
+        {
+            return;
+        }
+
+        client.Id = Guid.CreateVersion7();
+        client.CreatedAt = clock.GetUtcNow();
+        db.Add(client);
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Demo client {ClientId} created", client.ClientId);
+    }
+
+    private static void Check(IdentityResult result, string what)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Seeding {what} failed: {string.Join("; ", result.Errors.Select(e => e.Code))}");
+        }
+    }
+}

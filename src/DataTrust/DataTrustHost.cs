@@ -1,0 +1,94 @@
+using DataTrust.Accounts;
+using DataTrust.Common;
+using DataTrust.Common.Demo;
+using DataTrust.Common.Health;
+using DataTrust.Common.Http;
+using DataTrust.Persistence;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DataTrust;
+
+/// <summary>
+/// The one composition root: the web host, the worker, the CLI and the test host all call
+/// <see cref="AddDataTrust"/>, so they run the same services.
+/// </summary>
+public static class DataTrustHost
+{
+    public static IHostApplicationBuilder AddDataTrust(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(options =>
+        {
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            options.IncludeScopes = false;
+        });
+
+        services.AddOptions<DataTrustOptions>().Bind(configuration.GetSection(DataTrustOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        services.AddDataTrustStorage();
+        services.AddAccounts();
+        services.AddScoped<DemoData>();
+
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+        services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.AddDataTrustRateLimiting(configuration);
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Everything that must hold before the service takes traffic: the policy loads, the schema is
+    /// current, demo data exists in Development. Throws <see cref="StartupException"/> on a problem an
+    /// operator can fix.
+    /// </summary>
+    public static async Task PrepareDataTrustAsync(this IServiceProvider services, IHostEnvironment environment, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+
+        var options = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataTrustOptions>>().Value;
+        if (options.SeedDemoData == true && environment.IsProduction())
+        {
+            throw new StartupException("DataTrust:SeedDemoData is set, but demo data is refused in Production: remove the setting.");
+        }
+
+        if (environment.IsDevelopment() && options.SeedDemoData != false)
+        {
+            await scope.ServiceProvider.GetRequiredService<DemoData>().SeedAsync(cancellationToken);
+        }
+    }
+
+    public static WebApplication UseDataTrust(this WebApplication app)
+    {
+        app.UseRequestLogging();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        app.UseSecurityHeaders();
+        app.UseRateLimiter();
+
+        app.MapHealthEndpoints();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        return app;
+    }
+}

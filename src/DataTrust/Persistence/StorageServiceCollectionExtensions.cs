@@ -1,0 +1,73 @@
+using DataTrust.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DataTrust.Persistence;
+
+internal static class StorageServiceCollectionExtensions
+{
+    public const string ConnectionStringName = "DataTrust";
+
+    /// <summary>
+    /// Registers the context factory. Settings are read when the first context is made, not now, so
+    /// that configuration added late (test hosts, environment) is honoured.
+    /// </summary>
+    public static IServiceCollection AddDataTrustStorage(this IServiceCollection services)
+    {
+        services.AddSingleton(provider => Resolve(provider.GetRequiredService<IConfiguration>()));
+        services.AddDbContextFactory<DataTrustDbContext>((provider, options) =>
+        {
+            var settings = provider.GetRequiredService<StorageSettings>();
+            Configure(options, settings.Provider, settings.ConnectionString);
+        });
+        services.AddScoped<DatabaseMigrator>();
+        return services;
+    }
+
+    internal static StorageSettings Resolve(IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var dataDirectory = configuration.GetSection(DataTrustOptions.Section).Get<DataTrustOptions>()?.DataDirectory ?? "./data";
+        return new StorageSettings(storage.Provider, ResolveConnectionString(storage.Provider, configuration.GetConnectionString(ConnectionStringName), dataDirectory));
+    }
+
+    internal static void Configure(DbContextOptionsBuilder options, StorageProvider provider, string connectionString)
+    {
+        switch (provider)
+        {
+            case StorageProvider.Sqlite:
+                options.UseSqlite(connectionString);
+                break;
+            case StorageProvider.Postgres:
+                options.UseNpgsql(connectionString);
+                break;
+            default:
+                throw new StartupException($"Storage:Provider '{provider}' is not supported: use Sqlite or Postgres.");
+        }
+
+        // Migrations are written by hand (no design-time tooling here) and have no model snapshot;
+        // the test suite proves instead that a migrated database matches the model.
+        options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    private static string ResolveConnectionString(StorageProvider provider, string? configured, string dataDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+
+        return provider switch
+        {
+            StorageProvider.Sqlite => $"Data Source={Path.Combine(Path.GetFullPath(dataDirectory), "datatrust.db")}",
+            _ => throw new StartupException(
+                $"Storage:Provider is {provider} but ConnectionStrings:{ConnectionStringName} is not set. " +
+                "Set it, e.g. ConnectionStrings__DataTrust='Host=db;Database=datatrust;Username=datatrust;Password=…'."),
+        };
+    }
+}
+
+/// <summary>The storage in use, resolved once at start-up.</summary>
+internal sealed record StorageSettings(StorageProvider Provider, string ConnectionString);

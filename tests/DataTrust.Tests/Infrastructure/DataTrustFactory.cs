@@ -1,0 +1,56 @@
+using DataTrust.Persistence;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DataTrust.Tests.Infrastructure;
+
+/// <summary>
+/// The real service (Program.cs, the same <c>AddDataTrust()</c>) on a fresh database of the given
+/// provider. Extra settings override appsettings, as environment variables would.
+/// </summary>
+public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    private readonly TestDatabase _database = TestDatabase.Create(provider);
+
+    public StorageProvider Provider => provider;
+
+    public TestDatabase Database => _database;
+
+    public string Environment { get; init; } = "Development";
+
+    /// <summary>A new context on the service's database, for arranging and asserting state.</summary>
+    public DataTrustDbContext NewDbContext() =>
+        Services.GetRequiredService<IDbContextFactory<DataTrustDbContext>>().CreateDbContext();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(Environment);
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["DataTrust:DataDirectory"] = _database.DataDirectory,
+            ["DataTrust:PoliciesDirectory"] = RepositoryPaths.Policies,
+            ["Storage:Provider"] = provider.ToString(),
+            ["ConnectionStrings:DataTrust"] = _database.ConnectionString,
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>(StringComparer.Ordinal))
+        {
+            values[key] = value;
+        }
+
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(values));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _database.Dispose();
+        }
+    }
+}
