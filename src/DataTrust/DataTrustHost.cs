@@ -41,15 +41,24 @@ public static class DataTrustHost
         services.AddDataTrustStorage();
         services.AddAccounts();
         services.AddScoped<DemoData>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
+        if (builder is WebApplicationBuilder)
+        {
+            AddWebServices(services, configuration);
+        }
+
+        return builder;
+    }
+
+    private static void AddWebServices(IServiceCollection services, IConfiguration configuration)
+    {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddDataTrustRateLimiting(configuration);
         services.AddOpenApi();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
-        return builder;
     }
 
     /// <summary>
