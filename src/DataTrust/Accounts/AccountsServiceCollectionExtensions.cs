@@ -16,6 +16,7 @@ internal static class AccountsServiceCollectionExtensions
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<DatabaseXmlRepository>(provider)));
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.AddAccessPolicies();
         services.AddIdentityCore<UserAccount>(options =>
             {
                 // ASVS 5.0 V6.2: length over composition; at least 12 characters, up to 128.
