@@ -3,6 +3,8 @@ using DataTrust.Common;
 using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
 using DataTrust.Common.Http;
+using DataTrust.Jobs;
+using DataTrust.Jobs.Admin;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -40,6 +42,7 @@ public static class DataTrustHost
 
         services.AddDataTrustStorage();
         services.AddAccounts();
+        services.AddJobs(configuration);
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -97,6 +100,7 @@ public static class DataTrustHost
         app.UseRateLimiter();
 
         app.MapHealthEndpoints();
+        app.MapJobsAdmin();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
