@@ -1,8 +1,10 @@
 using DataTrust;
 using DataTrust.Common;
+using DataTrust.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddDataTrust();
+builder.AddPortal();
 var app = builder.Build();
 
 try
@@ -16,6 +18,7 @@ catch (StartupException ex)
 }
 
 app.UseDataTrust();
+app.MapPortal();
 await app.RunAsync();
 return 0;
 

@@ -48,19 +48,19 @@ public static class DataTrustHost
 
         if (builder is WebApplicationBuilder)
         {
-            AddWebServices(services, configuration);
+            AddWebServices(services);
         }
 
         return builder;
     }
 
-    private static void AddWebServices(IServiceCollection services, IConfiguration configuration)
+    private static void AddWebServices(IServiceCollection services)
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
-        services.AddDataTrustRateLimiting(configuration);
+        services.AddDataTrustRateLimiting();
         services.AddOpenApi();
     }
 
@@ -89,15 +89,17 @@ public static class DataTrustHost
     public static WebApplication UseDataTrust(this WebApplication app)
     {
         app.UseRequestLogging();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseErrorResponses();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();
         }
 
         app.UseSecurityHeaders();
+        app.UseRouting();
         app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapHealthEndpoints();
         app.MapJobsAdmin();

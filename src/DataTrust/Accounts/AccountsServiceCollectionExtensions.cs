@@ -16,6 +16,7 @@ internal static class AccountsServiceCollectionExtensions
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<DatabaseXmlRepository>(provider)));
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.ConfigureApplicationCookie(SessionCookie.Configure);
         services.AddAccessPolicies();
         services.AddIdentityCore<UserAccount>(options =>
             {

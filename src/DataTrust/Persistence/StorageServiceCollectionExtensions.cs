@@ -28,9 +28,15 @@ internal static class StorageServiceCollectionExtensions
 
     internal static StorageSettings Resolve(IConfiguration configuration)
     {
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var configured = configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}"];
+        var provider = StorageProvider.Sqlite;
+        if (!string.IsNullOrWhiteSpace(configured) && !Enum.TryParse(configured, ignoreCase: true, out provider))
+        {
+            throw new StartupException($"Storage:Provider is '{configured}': use Sqlite (the embedded default) or Postgres.");
+        }
+
         var dataDirectory = configuration.GetSection(DataTrustOptions.Section).Get<DataTrustOptions>()?.DataDirectory ?? "./data";
-        return new StorageSettings(storage.Provider, ResolveConnectionString(storage.Provider, configuration.GetConnectionString(ConnectionStringName), dataDirectory));
+        return new StorageSettings(provider, ResolveConnectionString(provider, configuration.GetConnectionString(ConnectionStringName), dataDirectory));
     }
 
     internal static void Configure(DbContextOptionsBuilder options, StorageProvider provider, string connectionString)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DataTrust.Tests.Infrastructure;
 
@@ -21,6 +22,9 @@ public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<stri
     public TestDatabase Database => _database;
 
     public string Environment { get; init; } = "Development";
+
+    /// <summary>Every log line the service wrote, for asserting that no personal data is logged.</summary>
+    public LogCapture Logs { get; } = new();
 
     /// <summary>A new context on the service's database, for arranging and asserting state.</summary>
     public DataTrustDbContext NewDbContext() =>
@@ -43,6 +47,7 @@ public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<stri
         }
 
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(values));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     protected override void Dispose(bool disposing)

@@ -3,8 +3,8 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace DataTrust.Common.Http;
 
@@ -16,12 +16,9 @@ internal static class RateLimiting
 {
     public const string Sensitive = "sensitive";
 
-    public static IServiceCollection AddDataTrustRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDataTrustRateLimiting(this IServiceCollection services)
     {
-        var settings = configuration.GetSection("RateLimiting:Sensitive");
-        var permitsPerMinute = settings.GetValue("PermitsPerMinute", 60);
-        var burst = settings.GetValue("Burst", 20);
-
+        services.AddOptions<SensitiveLimit>().BindConfiguration("RateLimiting:Sensitive");
         return services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -34,14 +31,26 @@ internal static class RateLimiting
             };
             options.AddPolicy(Sensitive, context => RateLimitPartition.GetTokenBucketLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new TokenBucketRateLimiterOptions
+                _ =>
                 {
-                    TokenLimit = burst,
-                    TokensPerPeriod = Math.Max(1, permitsPerMinute / 6),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(10),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
+                    var limit = context.RequestServices.GetRequiredService<IOptions<SensitiveLimit>>().Value;
+                    return new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = limit.Burst,
+                        TokensPerPeriod = Math.Max(1, limit.PermitsPerMinute / 6),
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(10),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    };
                 }));
         });
+    }
+
+    /// <summary>A burst of <see cref="Burst"/> requests, then <see cref="PermitsPerMinute"/> on average.</summary>
+    internal sealed class SensitiveLimit
+    {
+        public int PermitsPerMinute { get; set; } = 60;
+
+        public int Burst { get; set; } = 20;
     }
 }

@@ -1,0 +1,61 @@
+using System.ComponentModel.DataAnnotations;
+using DataTrust.Accounts;
+using DataTrust.Web.Localization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace DataTrust.Web.Pages.Account;
+
+[EnableRateLimiting("sensitive")]
+public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
+{
+    [BindProperty]
+    [Required]
+    [EmailAddress]
+    [StringLength(256)]
+    public string Email { get; set; } = "";
+
+    [BindProperty]
+    [Required]
+    [StringLength(128)]
+    [DataType(DataType.Password)]
+    public string Password { get; set; } = "";
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public string? Error { get; private set; }
+
+    public void OnGet([FromQuery(Name = "login_hint")] string? loginHint)
+    {
+        if (!string.IsNullOrWhiteSpace(loginHint) && loginHint.Length <= 256)
+        {
+            Email = loginHint;
+        }
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            Error = Text.T("メールアドレスとパスワードを入力してください。", "Enter your e-mail address and password.");
+            return Page();
+        }
+
+        var result = await signIn.PasswordSignInAsync(Email, Password, isPersistent: false, lockoutOnFailure: true);
+        if (result.Succeeded)
+        {
+            return LocalRedirect(ReturnUrl is { } url && PortalLocalization.IsLocal(url) ? url : "/");
+        }
+
+        // One message for every failure (unknown account, wrong password, locked, unconfirmed):
+        // the page must not tell a stranger which e-mail addresses have accounts.
+        Error = Text.T(
+            "ログインできませんでした。メールアドレスとパスワードを確かめてください。5回続けて間違えると、15分間ログインできなくなります。",
+            "We could not sign you in. Check your e-mail address and password. After 5 wrong attempts in a row, sign-in is paused for 15 minutes.");
+        Password = "";
+        return Page();
+    }
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using DataTrust.Tests.Infrastructure;
+using Npgsql;
+
+namespace DataTrust.Tests.Common;
+
+/// <summary>
+/// The real service binary, started as an operator would, with a configuration mistake: it must exit
+/// non-zero with one plain sentence on stderr, not a stack trace.
+/// </summary>
+public sealed class StartupFailureTests
+{
+    [Fact]
+    public async Task An_unreachable_PostgreSQL_is_named_plainly()
+    {
+        var port = ClosedPort();
+        var (exitCode, stderr) = await RunServiceAsync(new()
+        {
+            ["Storage__Provider"] = "Postgres",
+            ["ConnectionStrings__DataTrust"] = $"Host=127.0.0.1;Port={port};Username=datatrust;Password=x;Timeout=3",
+        });
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldContain($"DataTrust cannot start: PostgreSQL at 127.0.0.1:{port} cannot be reached");
+        stderr.ShouldNotContain("   at ");
+        stderr.ShouldNotContain("Password");
+    }
+
+    [Fact]
+    public async Task PostgreSQL_without_a_connection_string_says_which_setting_is_missing()
+    {
+        var (exitCode, stderr) = await RunServiceAsync(new() { ["Storage__Provider"] = "Postgres" });
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldContain("ConnectionStrings:DataTrust is not set");
+        stderr.ShouldNotContain("   at ");
+    }
+
+    [Fact]
+    public async Task An_unknown_storage_provider_is_named()
+    {
+        var (exitCode, stderr) = await RunServiceAsync(new() { ["Storage__Provider"] = "Oracle" });
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldContain("Storage:Provider is 'Oracle'");
+        stderr.ShouldNotContain("   at ");
+    }
+
+    [Fact]
+    public async Task A_data_directory_that_cannot_be_created_is_named()
+    {
+        var blocker = Path.Combine(Path.GetTempPath(), $"datatrust-file-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(blocker, "a file where the data directory should go");
+        try
+        {
+            var (exitCode, stderr) = await RunServiceAsync(new() { ["DataTrust__DataDirectory"] = Path.Combine(blocker, "data") });
+
+            exitCode.ShouldBe(1);
+            stderr.ShouldContain("DataTrust cannot start:");
+            stderr.ShouldContain(blocker);
+            stderr.ShouldNotContain("   at ");
+        }
+        finally
+        {
+            File.Delete(blocker);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_PostgreSQL_database_is_created_and_migrated()
+    {
+        var name = "missing_" + Guid.NewGuid().ToString("N")[..12];
+        var connectionString = PostgresServer.Instance.ConnectionString(name);
+
+        var (exitCode, stderr) = await RunServiceAsync(
+            new()
+            {
+                ["Storage__Provider"] = "Postgres",
+                ["ConnectionStrings__DataTrust"] = connectionString,
+            },
+            stopAfterReady: true);
+
+        exitCode.ShouldBe(0, stderr);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM \"__EFMigrationsHistory\"", connection);
+        ((long)(await command.ExecuteScalarAsync())!).ShouldBeGreaterThan(0);
+    }
+
+    internal static async Task<(int ExitCode, string Stderr)> RunServiceAsync(Dictionary<string, string> environment, bool stopAfterReady = false)
+    {
+        var serviceDirectory = AppContext.BaseDirectory.Replace(
+            Path.Combine("tests", "DataTrust.Tests"), Path.Combine("src", "DataTrust.Web"), StringComparison.Ordinal);
+        var workingDirectory = Directory.CreateTempSubdirectory("datatrust-start-").FullName;
+        var port = ClosedPort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(serviceDirectory, "DataTrust.Web.dll"));
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DataTrust__DataDirectory"] = Path.Combine(workingDirectory, "data");
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            if (stopAfterReady)
+            {
+                await WaitUntilReadyAsync(port, process);
+                process.Kill(); // SIGKILL is enough: the assertion is about what start-up did
+                await process.WaitForExitAsync();
+                return (0, await stderr);
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            return (process.ExitCode, await stderr);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            Directory.Delete(workingDirectory, recursive: true);
+        }
+    }
+
+    private static async Task WaitUntilReadyAsync(int port, Process process)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("the service did not become ready");
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
