@@ -40,7 +40,7 @@ internal static class JobsCommand
 
         var id = new Argument<string>("id") { Description = "The job's id (a UUID)." };
         var retry = new Command("retry", "Send a failed or dead-lettered job back to the queue with a fresh set of attempts.") { id };
-        retry.SetAction((parse, cancellationToken) => CliHost.Run(parse, (services, _, ct) => WithCurrentSchema(services, async db =>
+        retry.SetAction(async (parse, cancellationToken) =>
         {
             if (!Guid.TryParse(parse.GetValue(id), out var jobId))
             {
@@ -48,22 +48,27 @@ internal static class JobsCommand
                 return 1;
             }
 
-            var result = await RetryJob.RunAsync(db, jobId, services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
-            switch (result.Outcome)
-            {
-                case RetryJob.Outcome.Retried:
-                    Console.WriteLine($"Job {jobId} is queued again.");
-                    return 0;
-                case RetryJob.Outcome.NotFound:
-                    await Console.Error.WriteLineAsync($"datatrust: there is no job {jobId}.");
-                    return 1;
-                default:
-                    await Console.Error.WriteLineAsync($"datatrust: job {jobId} is {result.State!.Value.ToText()}; only failed or dead-lettered jobs can be retried.");
-                    return 1;
-            }
-        }, ct), cancellationToken));
+            return await CliHost.Run(parse, (services, _, ct) => WithCurrentSchema(services, db => RetryAsync(services, db, jobId, ct), ct), cancellationToken);
+        });
 
         return new Command("jobs", "Background jobs: list them, retry failed ones.") { list, retry };
+    }
+
+    private static async Task<int> RetryAsync(IServiceProvider services, DataTrustDbContext db, Guid jobId, CancellationToken ct)
+    {
+        var result = await RetryJob.RunAsync(db, jobId, services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+        switch (result.Outcome)
+        {
+            case RetryJob.Outcome.Retried:
+                Console.WriteLine($"Job {jobId} is queued again.");
+                return 0;
+            case RetryJob.Outcome.NotFound:
+                await Console.Error.WriteLineAsync($"datatrust: there is no job {jobId}.");
+                return 1;
+            default:
+                await Console.Error.WriteLineAsync($"datatrust: job {jobId} is {result.State!.Value.ToText()}; only failed or dead-lettered jobs can be retried.");
+                return 1;
+        }
     }
 
     private static async Task<int> WithCurrentSchema(IServiceProvider services, Func<DataTrustDbContext, Task<int>> body, CancellationToken cancellationToken)

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace DataTrust.Jobs;
@@ -17,6 +19,11 @@ namespace DataTrust.Jobs;
 /// when the host's shutdown timeout ran out; stop promptly, the job runs again elsewhere.
 /// A handler succeeds by returning and fails by throwing. The exception's type and message are stored
 /// as the job's last error and shown to operators: never put personal data in them.
+/// </para>
+/// <para>
+/// Payloads should carry identifiers (a pseudonymous resident reference, a record id), not personal
+/// data: the job table is not encrypted and keeps finished jobs until they are purged
+/// (<c>Jobs:RetainSucceededFor</c>, <c>Jobs:RetainDeadLetteredFor</c>), so erasing a resident does not reach them.
 /// </para>
 /// </summary>
 internal interface IJobHandler
@@ -38,4 +45,11 @@ internal sealed record JobContext(
     public T ReadPayload<T>() =>
         JsonSerializer.Deserialize<T>(Payload, JsonSerializerOptions.Web)
         ?? throw new JsonException($"The payload of job {JobId} is null.");
+
+    /// <summary>Everything but the payload, so that logging a context never logs personal data.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"JobId = {JobId}, Kind = {Kind}, Attempt = {Attempt}/{MaxAttempts}, WorkerId = {WorkerId}, Payload = ({Payload.Length} chars)");
+        return true;
+    }
 }

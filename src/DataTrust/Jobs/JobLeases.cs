@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Globalization;
+using System.Text;
 using DataTrust.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,7 +15,15 @@ internal sealed record ClaimedJob(
     int Attempt,
     int MaxAttempts,
     string WorkerId,
-    Guid LockToken);
+    Guid LockToken)
+{
+    /// <summary>Everything but the payload and the idempotency key, which may identify a person.</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"Id = {Id}, Kind = {Kind}, Attempt = {Attempt}/{MaxAttempts}, WorkerId = {WorkerId}, LockToken = {LockToken}");
+        return true;
+    }
+}
 
 /// <summary>
 /// The lease protocol on the <c>jobs</c> table. Claiming is one statement on both providers

@@ -44,26 +44,25 @@ internal sealed partial class JobQueue(
     public async Task<EnqueuedJob> EnqueueAsync(string kind, object? payload = null, EnqueueOptions? enqueue = null, CancellationToken cancellationToken = default)
     {
         var job = NewJob(kind, SerializePayload(payload), enqueue);
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        db.Add(job);
+        try
         {
-            db.Add(job);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                LogEnqueued(logger, job.Id, job.Kind);
-                return new EnqueuedJob(job.Id, Created: true);
-            }
-            catch (DbUpdateException) when (job.IdempotencyKey is not null)
-            {
-                // Probably the unique idempotency key: another enqueue with this key won. Checked below.
-            }
+            await db.SaveChangesAsync(cancellationToken);
+            LogEnqueued(logger, job.Id, job.Kind);
+            return new EnqueuedJob(job.Id, Created: true);
         }
+        catch (DbUpdateException) when (job.IdempotencyKey is not null)
+        {
+            // Most likely the unique idempotency key: an enqueue with this key committed first.
+            await using var lookup = await contexts.CreateDbContextAsync(cancellationToken);
+            if (await FindByIdempotencyKeyAsync(lookup, job.IdempotencyKey, cancellationToken) is { } existing)
+            {
+                return new EnqueuedJob(existing, Created: false);
+            }
 
-        await using var lookup = await contexts.CreateDbContextAsync(cancellationToken);
-        var existing = await FindByIdempotencyKeyAsync(lookup, job.IdempotencyKey, cancellationToken);
-        return existing is { } id
-            ? new EnqueuedJob(id, Created: false)
-            : throw new InvalidOperationException($"The job of kind '{kind}' could not be enqueued.");
+            throw;
+        }
     }
 
     /// <summary>

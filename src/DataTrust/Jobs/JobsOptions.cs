@@ -30,6 +30,12 @@ internal sealed class JobsOptions : IValidatableObject
     /// <summary>Upper bound of the backoff.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How long succeeded jobs (and their payloads) are kept.</summary>
+    public TimeSpan RetainSucceededFor { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long dead-lettered jobs are kept for operators to inspect and retry.</summary>
+    public TimeSpan RetainDeadLetteredFor { get; set; } = TimeSpan.FromDays(30);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (PollInterval <= TimeSpan.Zero)
@@ -48,6 +54,12 @@ internal sealed class JobsOptions : IValidatableObject
         {
             yield return new ValidationResult("Jobs:RetryBaseDelay must be positive and Jobs:RetryMaxDelay at least as long.",
                 [nameof(RetryBaseDelay), nameof(RetryMaxDelay)]);
+        }
+
+        if (RetainSucceededFor <= TimeSpan.Zero || RetainDeadLetteredFor <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Jobs:RetainSucceededFor and Jobs:RetainDeadLetteredFor must be positive.",
+                [nameof(RetainSucceededFor), nameof(RetainDeadLetteredFor)]);
         }
     }
 }

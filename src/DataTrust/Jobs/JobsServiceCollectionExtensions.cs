@@ -19,6 +19,8 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<RecurringJobScheduler>();
         services.AddTransient<JobWorker>();
         services.AddHostedService<JobWorkerService>();
+        services.AddJobHandler<PurgeFinishedJobs>(PurgeFinishedJobs.Kind);
+        services.AddRecurringJob(PurgeFinishedJobs.Schedule, PurgeFinishedJobs.Kind, TimeSpan.FromHours(1));
         return services;
     }
 
@@ -40,7 +42,7 @@ internal static class JobsServiceCollectionExtensions
 
     /// <summary>
     /// Enqueues a job of <paramref name="kind"/> every <paramref name="interval"/>, once per occurrence
-    /// however many workers run. The first occurrence is due when a worker first writes the schedule.
+    /// however many workers run. The first occurrence is due one interval after a worker first writes the schedule.
     /// </summary>
     public static IServiceCollection AddRecurringJob(this IServiceCollection services, string name, string kind, TimeSpan interval, object? payload = null)
     {

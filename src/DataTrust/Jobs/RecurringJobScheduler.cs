@@ -29,7 +29,7 @@ internal sealed partial class RecurringJobScheduler(
     private readonly Dictionary<string, RecurringJobDefinition> _declared =
         definitions.ToDictionary(d => d.Name, StringComparer.Ordinal);
 
-    /// <summary>Inserts the declared schedules that are new (first occurrence due now) and updates changed ones.</summary>
+    /// <summary>Inserts the declared schedules that are new (first occurrence one interval from now) and updates changed ones.</summary>
     public async Task WriteDeclaredSchedulesAsync(CancellationToken cancellationToken)
     {
         if (_declared.Count == 0)
@@ -67,7 +67,7 @@ internal sealed partial class RecurringJobScheduler(
                     Kind = definition.Kind,
                     Payload = definition.Payload,
                     RepeatInterval = definition.Interval,
-                    NextRunAt = now,
+                    NextRunAt = now + definition.Interval,
                     UpdatedAt = now,
                 });
                 LogScheduleAdded(logger, definition.Name, definition.Kind, definition.Interval);

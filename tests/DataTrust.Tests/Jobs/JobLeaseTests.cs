@@ -51,14 +51,14 @@ public abstract class JobLeaseTests(StorageProvider provider)
         var id = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload())).Id;
 
         // The "dead" worker claims the job with a short lease and is never heard of again: no heartbeat, no result.
-        var stale = (await leases.ClaimAsync("dead-worker", 10, TimeSpan.FromMilliseconds(400), CancellationToken.None)).ShouldHaveSingleItem();
+        var stale = (await leases.ClaimAsync("dead-worker", 10, TimeSpan.FromSeconds(1.5), CancellationToken.None)).ShouldHaveSingleItem();
+
+        // Nobody can claim it while the lease lasts.
+        (await leases.ClaimAsync("eager-worker", 10, TimeSpan.FromSeconds(10), CancellationToken.None)).ShouldBeEmpty();
         stale.Id.ShouldBe(id);
         (await host.JobAsync(id)).ShouldSatisfyAllConditions(
             j => j.State.ShouldBe(JobState.Running),
             j => j.LockedBy.ShouldBe("dead-worker"));
-
-        // Nobody can claim it while the lease lasts.
-        (await leases.ClaimAsync("eager-worker", 10, TimeSpan.FromSeconds(10), CancellationToken.None)).ShouldBeEmpty();
 
         // A live worker takes it over once the lease has expired, and completes it.
         var survivor = host.NewWorker();
@@ -89,15 +89,15 @@ public abstract class JobLeaseTests(StorageProvider provider)
         using var host = new JobsTestHost(provider, _probe, new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["DataTrust:Roles"] = "web",
-            ["Jobs:LeaseDuration"] = "00:00:00.600",
-            ["Jobs:HeartbeatInterval"] = "00:00:00.150",
+            ["Jobs:LeaseDuration"] = "00:00:01.200",
+            ["Jobs:HeartbeatInterval"] = "00:00:00.200",
         });
         var one = host.NewWorker();
         var other = host.NewWorker();
         using var stop = new CancellationTokenSource();
         var running = new[] { one.RunAsync(stop.Token), other.RunAsync(stop.Token) };
 
-        var id = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(DelayMs: 2000))).Id;
+        var id = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(DelayMs: 2500))).Id;
         var done = await host.JobWhenAsync(id, j => j.State == JobState.Succeeded, "the long job to succeed");
         await stop.CancelAsync();
         await Task.WhenAll(running);

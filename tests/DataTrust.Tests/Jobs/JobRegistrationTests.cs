@@ -55,6 +55,18 @@ public sealed class JobRegistrationTests
     }
 
     [Fact]
+    public void A_job_context_and_a_claim_never_print_their_payload()
+    {
+        var context = new JobContext(Guid.NewGuid(), "mail.send", 1, 8, "mail.send:resident-4711", "vm:1:ab", """{"email":"hanako@example.jp"}""");
+        var claim = new ClaimedJob(context.JobId, "mail.send", context.Payload, "mail.send:hanako@example.jp", 1, 8, "vm:1:ab", Guid.NewGuid());
+
+        context.ToString().ShouldNotContain("hanako");
+        context.ToString().ShouldContain(context.JobId.ToString());
+        claim.ToString().ShouldNotContain("hanako");
+        claim.ToString().ShouldContain(claim.LockToken.ToString());
+    }
+
+    [Fact]
     public void Missed_occurrences_are_not_made_up_after_downtime()
     {
         var occurrence = new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);

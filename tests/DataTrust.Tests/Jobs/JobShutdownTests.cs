@@ -14,10 +14,11 @@ public abstract class JobShutdownTests(StorageProvider provider)
     public async Task Stopping_the_host_lets_a_running_handler_finish()
     {
         using var host = new JobsTestHost(provider, _probe, services: s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20)));
-        var id = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(DelayMs: 700))).Id;
-        var waiting = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(), new EnqueueOptions { RunAt = DateTimeOffset.UtcNow.AddSeconds(1) })).Id;
         using var observer = new JobsTestHost(provider, _probe, JobsTestHost.JoinedTo(host, JobsTestHost.WebOnly));
         observer.Services.ShouldNotBeNull();
+        var id = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(DelayMs: 700))).Id;
+        var dueAfterStop = DateTimeOffset.UtcNow.AddSeconds(5);
+        var waiting = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(), new EnqueueOptions { RunAt = dueAfterStop })).Id;
         await _probe.Started(id);
 
         await host.StopAsync();
@@ -27,8 +28,9 @@ public abstract class JobShutdownTests(StorageProvider provider)
         job.Attempts.ShouldBe(1);
         _probe.RunsOf(id).Count.ShouldBe(1);
 
-        // No new claims once stopping began: the job that became due meanwhile still waits.
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        // No new claims once stopping began: a job that becomes due afterwards still waits.
+        DateTimeOffset.UtcNow.ShouldBeLessThan(dueAfterStop, "the test machine was too slow to stop before the second job was due");
+        await Task.Delay(dueAfterStop - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300));
         (await observer.JobAsync(waiting)).State.ShouldBe(JobState.Queued);
         _probe.RunsOf(waiting).ShouldBeEmpty();
     }
@@ -37,9 +39,9 @@ public abstract class JobShutdownTests(StorageProvider provider)
     public async Task A_handler_outlasting_the_shutdown_timeout_is_cancelled_and_its_job_goes_back_to_the_queue()
     {
         using var host = new JobsTestHost(provider, _probe, services: ShortShutdown);
-        var id = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(DelayMs: 60_000))).Id;
         using var observer = new JobsTestHost(provider, _probe, JobsTestHost.JoinedTo(host, JobsTestHost.WebOnly));
         observer.Services.ShouldNotBeNull();
+        var id = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(DelayMs: 60_000))).Id;
         await _probe.Started(id);
 
         await host.StopAsync();

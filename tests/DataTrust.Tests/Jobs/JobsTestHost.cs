@@ -40,6 +40,8 @@ internal sealed class JobsTestHost : DataTrustFactory
         return joined;
     }
 
+    public JobProbe Probe => _probe;
+
     public JobQueue Queue => Services.GetRequiredService<JobQueue>();
 
     public async Task<Job> JobAsync(Guid id)

@@ -18,11 +18,22 @@ internal static class JobsEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
-        jobs.MapGet("/", ListJobs.Handle).WithName("ListJobs").WithSummary("Jobs, newest first, filtered by state and kind");
-        jobs.MapGet("/counts", CountJobs.Handle).WithName("CountJobs").WithSummary("Number of jobs in each state");
-        jobs.MapGet("/schedules", ListRecurringJobs.Handle).WithName("ListRecurringJobs").WithSummary("Recurring schedules");
-        jobs.MapGet("/{id}", GetJob.Handle).WithName("GetJob").WithSummary("One job (never its payload)");
-        jobs.MapPost("/{id}/retry", RetryJob.Handle).WithName("RetryJob").WithSummary("Send a failed or dead-lettered job back to the queue");
+        jobs.MapGet("/", ListJobs.Handle)
+            .WithName("ListJobs").WithSummary("Jobs, newest first, filtered by state and kind")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        jobs.MapGet("/counts", CountJobs.Handle)
+            .WithName("CountJobs").WithSummary("Number of jobs in each state");
+        jobs.MapGet("/schedules", ListRecurringJobs.Handle)
+            .WithName("ListRecurringJobs").WithSummary("Recurring schedules");
+        jobs.MapGet("/{id}", GetJob.Handle)
+            .WithName("GetJob").WithSummary("One job (never its payload)")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id}/retry", RetryJob.Handle)
+            .WithName("RetryJob").WithSummary("Send a failed or dead-lettered job back to the queue")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 }
