@@ -17,7 +17,7 @@ internal sealed partial class JobExecutor(
     ILogger<JobExecutor> logger)
 {
     /// <param name="job">The claim.</param>
-    /// <param name="abort">Fires when the host's shutdown timeout ran out; the worker then releases the job itself.</param>
+    /// <param name="abort">Fires when the host's shutdown timeout ran out, after the worker released the job itself.</param>
     public async Task RunAsync(ClaimedJob job, CancellationToken abort)
     {
         try

@@ -19,7 +19,11 @@ internal sealed partial class JobWorker(
     IOptions<JobsOptions> options,
     ILogger<JobWorker> logger)
 {
-    private readonly ConcurrentDictionary<Guid, RunningJob> _running = new();
+    private static readonly TimeSpan MaxPollBackoff = TimeSpan.FromSeconds(30);
+
+    // Keyed by claim, not by job: after a lost lease this worker may hold a new claim on the same job
+    // while its old run is still winding down.
+    private readonly ConcurrentDictionary<(Guid JobId, Guid LockToken), RunningJob> _running = new();
     private readonly Channel<bool> _slotFreed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     /// <summary>Machine, process and a random suffix: unique among the instances sharing a database.</summary>
@@ -32,10 +36,12 @@ internal sealed partial class JobWorker(
     {
         var jobs = options.Value;
         var schedulesWritten = false;
+        var failedPolls = 0;
         LogStarted(logger, Id, jobs.Concurrency, jobs.PollInterval);
         while (!stopClaiming.IsCancellationRequested)
         {
             var filledEverySlot = false;
+            var wait = jobs.PollInterval;
             try
             {
                 // Database calls here are not cancelled mid-way: a claim committed on the server but
@@ -58,15 +64,20 @@ internal sealed partial class JobWorker(
 
                     filledEverySlot = claimed.Count == free;
                 }
+
+                failedPolls = 0;
             }
             catch (Exception ex)
             {
-                LogPollFailed(logger, Id, ex.GetType().Name, ex.Message);
+                // The database is away: back off (doubling, up to 30 s) rather than hammer it and flood the log.
+                failedPolls++;
+                wait = TimeSpan.FromTicks(Math.Min(MaxPollBackoff.Ticks, jobs.PollInterval.Ticks << Math.Min(failedPolls, 16)));
+                LogPollFailed(logger, Id, ex.GetType().Name, ex.Message, wait);
             }
 
             if (!filledEverySlot)
             {
-                await WaitForWorkAsync(jobs.PollInterval, stopClaiming);
+                await WaitForWorkAsync(wait, stopClaiming);
             }
         }
 
@@ -89,10 +100,10 @@ internal sealed partial class JobWorker(
             // the shutdown timeout ran out with handlers still running
         }
 
+        // Release first, then cancel: whatever the cancelled handler does next is refused by the fence.
         var unfinished = _running.Values.ToList();
         foreach (var running in unfinished)
         {
-            await running.Abort.CancelAsync();
             try
             {
                 var released = await leases.ReleaseAsync(running.Job, CancellationToken.None);
@@ -102,6 +113,8 @@ internal sealed partial class JobWorker(
             {
                 LogReleaseFailed(logger, running.Job.Id, ex.GetType().Name);
             }
+
+            await running.Abort.CancelAsync();
         }
 
         try
@@ -119,7 +132,8 @@ internal sealed partial class JobWorker(
     private void Start(ClaimedJob job)
     {
         var running = new RunningJob(job, new CancellationTokenSource(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        _running[job.Id] = running;
+        var claim = (job.Id, job.LockToken);
+        _running[claim] = running;
         _ = Task.Run(async () =>
         {
             try
@@ -128,7 +142,7 @@ internal sealed partial class JobWorker(
             }
             finally
             {
-                _running.TryRemove(job.Id, out _);
+                _running.TryRemove(claim, out _);
                 running.Done.TrySetResult();
                 _slotFreed.Writer.TryWrite(true);
             }
@@ -156,8 +170,8 @@ internal sealed partial class JobWorker(
     [LoggerMessage(EventId = 4030, Level = LogLevel.Information, Message = "Job worker {WorkerId} started: {Concurrency} slot(s), polling every {PollInterval}")]
     private static partial void LogStarted(ILogger logger, string workerId, int concurrency, TimeSpan pollInterval);
 
-    [LoggerMessage(EventId = 4031, Level = LogLevel.Warning, Message = "Job worker {WorkerId} could not poll: {ErrorType}: {Error}")]
-    private static partial void LogPollFailed(ILogger logger, string workerId, string errorType, string error);
+    [LoggerMessage(EventId = 4031, Level = LogLevel.Warning, Message = "Job worker {WorkerId} could not poll: {ErrorType}: {Error}; next try in {Wait}")]
+    private static partial void LogPollFailed(ILogger logger, string workerId, string errorType, string error, TimeSpan wait);
 
     [LoggerMessage(EventId = 4032, Level = LogLevel.Information, Message = "Job worker {WorkerId} stopped claiming; {Running} job(s) still running")]
     private static partial void LogStoppedClaiming(ILogger logger, string workerId, int running);
