@@ -4,6 +4,7 @@ using DataTrust.Accounts;
 using DataTrust.Jobs;
 using DataTrust.Persistence;
 using DataTrust.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DataTrust.Tests.Jobs;
@@ -181,8 +182,7 @@ public abstract class JobsAdminApiTests<TShared>(TShared shared) : IClassFixture
                 {
                     await using var db = host.NewDbContext();
                     var now = DateTimeOffset.UtcNow;
-                    await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ExecuteUpdateAsync(
-                        db.Set<Job>().Where(j => j.Id == id && j.State == JobState.Failed), s => s.SetProperty(j => j.RunAt, now));
+                    await db.Set<Job>().Where(j => j.Id == id && j.State == JobState.Failed).ExecuteUpdateAsync(s => s.SetProperty(j => j.RunAt, now));
                 }
 
                 return await done();
