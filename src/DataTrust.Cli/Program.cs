@@ -8,5 +8,6 @@ var root = new RootCommand("datatrust: operate a DataTrust information bank from
     DbCommands.Create(),
     SeedCommand.Create(),
     HealthCommand.Create(),
+    PolicyCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

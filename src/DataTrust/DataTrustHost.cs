@@ -4,6 +4,7 @@ using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
 using DataTrust.Common.Http;
 using DataTrust.Persistence;
+using DataTrust.Policies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
@@ -40,6 +41,7 @@ public static class DataTrustHost
 
         services.AddDataTrustStorage();
         services.AddAccounts();
+        services.AddPolicies();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -69,6 +71,7 @@ public static class DataTrustHost
     public static async Task PrepareDataTrustAsync(this IServiceProvider services, IHostEnvironment environment, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<DataUsePolicy>();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
 
         var options = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataTrustOptions>>().Value;
@@ -99,6 +102,7 @@ public static class DataTrustHost
         app.UseAuthorization();
 
         app.MapHealthEndpoints();
+        app.MapPolicyEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
