@@ -1,3 +1,7 @@
+using DataTrust.Accounts.Mail;
+using DataTrust.Accounts.Recovery;
+using DataTrust.Accounts.Registration;
+using DataTrust.Common.Web;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -37,7 +41,19 @@ internal static class AccountsServiceCollectionExtensions
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<DataTrustDbContext>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddPasswordValidator<CommonPasswordValidator>();
+
+        services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section);
+        services.AddSingleton<IMailSender>(provider =>
+            provider.GetRequiredService<IOptions<MailOptions>>().Value.Smtp.Host is { Length: > 0 }
+                ? ActivatorUtilities.CreateInstance<SmtpMailSender>(provider)
+                : ActivatorUtilities.CreateInstance<DirectoryMailSender>(provider));
+        services.AddSingleton<PublicOrigin>();
+        services.AddScoped<RegisterResident>();
+        services.AddScoped<ConfirmEmail>();
+        services.AddScoped<RequestPasswordReset>();
+        services.AddScoped<ResetPassword>();
         return services;
     }
 }

@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace DataTrust.Accounts.Recovery;
+
+/// <summary>
+/// Sets a new password from a reset link. The link works once (the security stamp changes), and
+/// every other session of the account ends (ASVS V7.4.3).
+/// </summary>
+public sealed class ResetPassword(UserManager<UserAccount> users)
+{
+    /// <summary>Null on success; otherwise Identity error codes ("InvalidToken" for a bad or used link).</summary>
+    public async Task<IReadOnlyList<string>?> HandleAsync(string? userId, string? token, string newPassword)
+    {
+        if (!Guid.TryParse(userId, out var id) || string.IsNullOrEmpty(token) || token.Length > 2048
+            || await users.FindByIdAsync(id.ToString()) is not { } user)
+        {
+            return ["InvalidToken"];
+        }
+
+        string decoded;
+        try
+        {
+            decoded = System.Text.Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(token));
+        }
+        catch (FormatException)
+        {
+            return ["InvalidToken"];
+        }
+
+        var result = await users.ResetPasswordAsync(user, decoded, newPassword);
+        if (!result.Succeeded)
+        {
+            return result.Errors.Select(e => e.Code).ToList();
+        }
+
+        await users.SetLockoutEndDateAsync(user, null);
+        await users.ResetAccessFailedCountAsync(user);
+        return null;
+    }
+}
