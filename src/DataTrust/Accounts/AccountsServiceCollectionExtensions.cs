@@ -1,6 +1,7 @@
 using DataTrust.Accounts.Mail;
 using DataTrust.Accounts.Recovery;
 using DataTrust.Accounts.Registration;
+using DataTrust.Accounts.Sessions;
 using DataTrust.Common.Web;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.DataProtection;
@@ -54,6 +55,7 @@ internal static class AccountsServiceCollectionExtensions
         services.AddScoped<ConfirmEmail>();
         services.AddScoped<RequestPasswordReset>();
         services.AddScoped<ResetPassword>();
+        services.AddScoped<EndSessions>();
         return services;
     }
 }

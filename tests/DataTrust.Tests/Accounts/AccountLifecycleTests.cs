@@ -99,6 +99,7 @@ public abstract class AccountLifecycleTests(StorageProvider provider) : IDisposa
     [Fact]
     public async Task A_forgotten_password_is_reset_once_through_the_mailed_link()
     {
+        var elsewhere = await _factory.CreateSignedInClientAsync("taro@example.jp", "DataTrust-demo-2026");
         var client = NewClient();
         var token = await SignIn.AntiforgeryTokenAsync(client, "/account/forgot-password");
         var request = await client.PostAsync("/account/forgot-password", Form(("Email", "taro@example.jp"), ("__RequestVerificationToken", token)));
@@ -109,6 +110,7 @@ public abstract class AccountLifecycleTests(StorageProvider provider) : IDisposa
         var second = await PostReset(client, link, "another new passphrase here");
 
         (await first.Content.ReadAsStringAsync()).ShouldContain("パスワードを変更しました");
+        (await elsewhere.GetAsync("/account/security")).Headers.Location!.AbsolutePath.ShouldBe("/account/login", "a reset ends other sessions");
         (await second.Content.ReadAsStringAsync()).ShouldContain("このリンクは使えません");
         (await SignIn.PostLoginAsync(NewClient(), "taro@example.jp", "DataTrust-demo-2026")).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await SignIn.PostLoginAsync(NewClient(), "taro@example.jp", "another new passphrase here")).StatusCode.ShouldBe(HttpStatusCode.OK);

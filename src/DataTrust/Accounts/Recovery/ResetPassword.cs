@@ -7,7 +7,7 @@ namespace DataTrust.Accounts.Recovery;
 /// Sets a new password from a reset link. The link works once (the security stamp changes), and
 /// every other session of the account ends (ASVS V7.4.3).
 /// </summary>
-public sealed class ResetPassword(UserManager<UserAccount> users)
+public sealed class ResetPassword(UserManager<UserAccount> users, Sessions.EndSessions sessions)
 {
     /// <summary>Null on success; otherwise Identity error codes ("InvalidToken" for a bad or used link).</summary>
     public async Task<IReadOnlyList<string>?> HandleAsync(string? userId, string? token, string newPassword)
@@ -36,6 +36,7 @@ public sealed class ResetPassword(UserManager<UserAccount> users)
 
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
+        await sessions.EndAllAsync(user.Id, CancellationToken.None);
         return null;
     }
 }
