@@ -2,6 +2,7 @@ using DataTrust.Accounts.Mail;
 using DataTrust.Accounts.Recovery;
 using DataTrust.Accounts.Registration;
 using DataTrust.Accounts.Sessions;
+using DataTrust.Accounts.TwoFactor;
 using DataTrust.Common.Web;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.DataProtection;
@@ -38,12 +39,14 @@ internal static class AccountsServiceCollectionExtensions
                 options.User.RequireUniqueEmail = true;
                 options.SignIn.RequireConfirmedEmail = true;
                 options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+                options.Tokens.AuthenticatorTokenProvider = SingleUseTotpProvider.Name;
             })
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<DataTrustDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders()
-            .AddPasswordValidator<CommonPasswordValidator>();
+            .AddPasswordValidator<CommonPasswordValidator>()
+            .AddTokenProvider<SingleUseTotpProvider>(SingleUseTotpProvider.Name);
 
         services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section);
         services.AddSingleton<IMailSender>(provider =>
@@ -56,6 +59,7 @@ internal static class AccountsServiceCollectionExtensions
         services.AddScoped<RequestPasswordReset>();
         services.AddScoped<ResetPassword>();
         services.AddScoped<EndSessions>();
+        services.AddScoped<AuthenticatorEnrolment>();
         return services;
     }
 }

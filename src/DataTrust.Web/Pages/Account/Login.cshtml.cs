@@ -50,6 +50,11 @@ public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
             return LocalRedirect(ReturnUrl is { } url && PortalLocalization.IsLocal(url) ? url : "/");
         }
 
+        if (result.RequiresTwoFactor)
+        {
+            return RedirectToPage("/Account/LoginTwoFactor", new { ReturnUrl });
+        }
+
         // One message for every failure (unknown account, wrong password, locked, unconfirmed):
         // the page must not tell a stranger which e-mail addresses have accounts.
         Error = Text.T(
