@@ -3,6 +3,7 @@ using AngleSharp.Html.Parser;
 using DataTrust.Accounts;
 using DataTrust.Persistence;
 using DataTrust.Tests.Infrastructure;
+using static DataTrust.Tests.Infrastructure.Browser;
 using Microsoft.EntityFrameworkCore;
 
 namespace DataTrust.Tests.Accounts;
@@ -157,10 +158,7 @@ public abstract class AccountLifecycleTests(StorageProvider provider) : IDisposa
             ("user", query["user"]!), ("Token", query["token"]!), ("Password", password), ("ConfirmPassword", password), ("__RequestVerificationToken", token)));
     }
 
-    private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>
-        new(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
-
-    private HttpClient NewClient() => _factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = true });
+    private HttpClient NewClient() => _factory.CreateBrowser();
 }
 
 public sealed class SqliteAccountLifecycleTests() : AccountLifecycleTests(StorageProvider.Sqlite);

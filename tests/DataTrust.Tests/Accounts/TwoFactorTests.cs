@@ -4,6 +4,7 @@ using DataTrust.Accounts;
 using DataTrust.Accounts.TwoFactor;
 using DataTrust.Persistence;
 using DataTrust.Tests.Infrastructure;
+using static DataTrust.Tests.Infrastructure.Browser;
 using Microsoft.EntityFrameworkCore;
 
 namespace DataTrust.Tests.Accounts;
@@ -120,10 +121,7 @@ public abstract class TwoFactorTests(StorageProvider provider) : IDisposable
         return await client.PostAsync("/account/login-2fa", Form(("Code", code), ("__RequestVerificationToken", token)));
     }
 
-    private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>
-        new(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
-
-    private HttpClient NewClient() => _factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = true });
+    private HttpClient NewClient() => _factory.CreateBrowser();
 }
 
 public sealed class SqliteTwoFactorTests() : TwoFactorTests(StorageProvider.Sqlite);

@@ -47,7 +47,7 @@ public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
         var result = await signIn.PasswordSignInAsync(Email, Password, isPersistent: false, lockoutOnFailure: true);
         if (result.Succeeded)
         {
-            return LocalRedirect(ReturnUrl is { } url && PortalLocalization.IsLocal(url) ? url : "/");
+            return LocalRedirect(PortalLocalization.LocalOrHome(ReturnUrl));
         }
 
         if (result.RequiresTwoFactor)

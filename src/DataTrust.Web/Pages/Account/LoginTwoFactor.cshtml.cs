@@ -38,7 +38,7 @@ public sealed class LoginTwoFactorModel(SignInManager<UserAccount> signIn) : Pag
             : await signIn.TwoFactorRecoveryCodeSignInAsync(code);
         if (result.Succeeded)
         {
-            return LocalRedirect(ReturnUrl is { } url && PortalLocalization.IsLocal(url) ? url : "/");
+            return LocalRedirect(PortalLocalization.LocalOrHome(ReturnUrl));
         }
 
         Error = Text.T("コードが違います。5回続けて間違えると、15分間ログインできなくなります。", "That code is not right. After 5 wrong attempts in a row, sign-in is paused for 15 minutes.");

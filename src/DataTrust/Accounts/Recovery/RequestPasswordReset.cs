@@ -1,6 +1,5 @@
 using DataTrust.Accounts.Mail;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace DataTrust.Accounts.Recovery;
 
@@ -18,7 +17,7 @@ public sealed class RequestPasswordReset(UserManager<UserAccount> users, IMailSe
             return;
         }
 
-        var token = WebEncoders.Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes(await users.GeneratePasswordResetTokenAsync(user)));
+        var token = MailedToken.Encode(await users.GeneratePasswordResetTokenAsync(user));
         var link = $"{origin}/account/reset-password?user={user.Id}&token={token}";
         await mail.SendAsync(AccountMails.ResetPassword(user.Email!, link, user.PreferredLocale), cancellationToken);
     }

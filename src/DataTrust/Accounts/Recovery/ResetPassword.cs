@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace DataTrust.Accounts.Recovery;
 
@@ -12,18 +11,8 @@ public sealed class ResetPassword(UserManager<UserAccount> users, Sessions.EndSe
     /// <summary>Null on success; otherwise Identity error codes ("InvalidToken" for a bad or used link).</summary>
     public async Task<IReadOnlyList<string>?> HandleAsync(string? userId, string? token, string newPassword)
     {
-        if (!Guid.TryParse(userId, out var id) || string.IsNullOrEmpty(token) || token.Length > 2048
+        if (!Guid.TryParse(userId, out var id) || MailedToken.Decode(token) is not { } decoded
             || await users.FindByIdAsync(id.ToString()) is not { } user)
-        {
-            return ["InvalidToken"];
-        }
-
-        string decoded;
-        try
-        {
-            decoded = System.Text.Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(token));
-        }
-        catch (FormatException)
         {
             return ["InvalidToken"];
         }

@@ -1,6 +1,5 @@
 using DataTrust.Accounts.Mail;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace DataTrust.Accounts.Registration;
 
@@ -38,7 +37,7 @@ public sealed class RegisterResident(UserManager<UserAccount> users, IMailSender
         }
 
         await users.AddToRoleAsync(user, Roles.Resident);
-        var token = WebEncoders.Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes(await users.GenerateEmailConfirmationTokenAsync(user)));
+        var token = MailedToken.Encode(await users.GenerateEmailConfirmationTokenAsync(user));
         var link = $"{origin}/account/confirm?user={user.Id}&token={token}";
         await mail.SendAsync(AccountMails.Confirm(request.Email, link, request.Locale), cancellationToken);
         return null;
