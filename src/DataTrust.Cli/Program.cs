@@ -8,6 +8,7 @@ var root = new RootCommand("datatrust: operate a DataTrust information bank from
     DbCommands.Create(),
     SeedCommand.Create(),
     HealthCommand.Create(),
+    PolicyCommand.Create(),
     JobsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
