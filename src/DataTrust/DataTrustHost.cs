@@ -4,6 +4,7 @@ using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
 using DataTrust.Common.Http;
 using DataTrust.Persistence;
+using DataTrust.Vault;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
@@ -40,6 +41,7 @@ public static class DataTrustHost
 
         services.AddDataTrustStorage();
         services.AddAccounts();
+        services.AddVault();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -70,6 +72,7 @@ public static class DataTrustHost
     {
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<VaultStartup>().PrepareAsync(cancellationToken);
 
         var options = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataTrustOptions>>().Value;
         if (options.SeedDemoData == true && environment.IsProduction())
