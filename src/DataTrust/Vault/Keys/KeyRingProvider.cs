@@ -105,7 +105,7 @@ internal sealed class KeyRingProvider(
         }
 
         logger.LogWarning(
-            "The vault is using DEVELOPMENT key-encryption keys generated in {KeyFile}: do not use them in production. " +
+            "The vault is using DEVELOPMENT key-encryption keys from {KeyFile}, generated on this machine: do not use them in production. " +
             "Production reads Vault:KeyFile or Vault__Keys__N.", path);
         return FromFile(path, new KeyRingSource(KeyRingSourceKind.DevelopmentFile, path));
     }
