@@ -13,14 +13,15 @@ internal sealed class VaultStartup(KeyRingProvider keyRing, VaultKeyStatus statu
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
         var ring = keyRing.Ring;
-        var report = await status.ReadAsync(cancellationToken);
+        var dataKeysByKek = await status.DataKeysByKekVersionAsync(cancellationToken);
         logger.LogInformation("Vault key ring loaded from {Source}: KEK versions {Versions}, current {Current}.",
             ring.Source.ToString(), string.Join(",", ring.Versions), ring.CurrentVersion);
-        if (report.DataKeysUnderMissingKek is { Count: > 0 } missing)
+        var missing = dataKeysByKek.Keys.Where(v => !ring.Contains(v)).Order().ToList();
+        if (missing.Count > 0)
         {
             logger.LogWarning(
                 "{Count} data key(s) are wrapped under KEK version(s) {Versions} that are not in the key ring: their records cannot be decrypted.",
-                missing.Sum(v => report.DataKeysByKekVersion[v]), string.Join(",", missing));
+                missing.Sum(v => dataKeysByKek[v]), string.Join(",", missing));
         }
     }
 }

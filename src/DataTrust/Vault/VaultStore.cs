@@ -108,9 +108,16 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
         await db.Set<VaultRecord>().Where(r => r.Id == recordId && r.ResidentId == residentId).ExecuteDeleteAsync(cancellationToken) == 1;
 
     /// <summary>Decrypts a stored record with its (already unwrapped) data key; null on any failure.</summary>
-    internal static byte[]? TryDecrypt(VaultRecord record, ReadOnlySpan<byte> dataKey) =>
-        RecordCipher.TryDecrypt(dataKey, new EncryptedPayload(record.Nonce, record.Ciphertext, record.Tag),
+    internal static byte[]? TryDecrypt(VaultRecord record, ReadOnlySpan<byte> dataKey)
+    {
+        if (Encoding.UTF8.GetByteCount(record.CategoryId) > ushort.MaxValue)
+        {
+            return null; // a tampered category too long to encode: the same failure as any other tampering
+        }
+
+        return RecordCipher.TryDecrypt(dataKey, new EncryptedPayload(record.Nonce, record.Ciphertext, record.Tag),
             RecordCipher.AssociatedData(record.ResidentId, record.Id, record.DataKeyVersion, record.SchemaVersion, record.CategoryId));
+    }
 
     private VaultDecryptionException Unreadable(VaultRecord record, string reason)
     {

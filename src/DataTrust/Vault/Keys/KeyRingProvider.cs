@@ -18,7 +18,7 @@ internal sealed class KeyRingProvider(
     IOptions<DataTrustOptions> dataTrustOptions,
     IHostEnvironment environment,
     TimeProvider time,
-    ILogger<KeyRingProvider> logger)
+    ILogger<KeyRingProvider> logger) : IDisposable
 {
     private readonly Lock _gate = new();
     private KeyEncryptionKeyRing? _ring;
@@ -48,6 +48,16 @@ internal sealed class KeyRingProvider(
         {
             _ring = Load();
             return _ring;
+        }
+    }
+
+    /// <summary>Zeroes the keys when the host stops.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _ring?.Dispose();
+            _ring = null;
         }
     }
 

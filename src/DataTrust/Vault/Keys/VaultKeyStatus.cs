@@ -11,10 +11,7 @@ internal sealed class VaultKeyStatus(KeyRingProvider keyRing, IDbContextFactory<
     {
         var ring = keyRing.Ring;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var dataKeysByKek = await db.Set<VaultDataKey>()
-            .GroupBy(k => k.KekVersion)
-            .Select(g => new { KekVersion = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(g => g.KekVersion, g => g.Count, cancellationToken);
+        var dataKeysByKek = await DataKeysByKekVersionAsync(db, cancellationToken);
         var records = await db.Set<VaultRecord>().CountAsync(cancellationToken);
 
         // An erasure reaches earlier copies of the database once no KEK version up to its mark is left.
@@ -32,6 +29,19 @@ internal sealed class VaultKeyStatus(KeyRingProvider keyRing, IDbContextFactory<
             pendingErasures.Count,
             pendingErasures.Count == 0 ? null : pendingErasures.Max());
     }
+
+    /// <summary>Data keys per KEK version (served by the index on <c>kek_version</c>).</summary>
+    public async Task<Dictionary<int, int>> DataKeysByKekVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await DataKeysByKekVersionAsync(db, cancellationToken);
+    }
+
+    private static Task<Dictionary<int, int>> DataKeysByKekVersionAsync(DataTrustDbContext db, CancellationToken cancellationToken) =>
+        db.Set<VaultDataKey>()
+            .GroupBy(k => k.KekVersion)
+            .Select(g => new { KekVersion = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.KekVersion, g => g.Count, cancellationToken);
 }
 
 /// <param name="ErasuresNotYetInBackups">Erasures whose data keys earlier database copies can still unwrap, because a KEK version up to <paramref name="DestroyKekVersionsUpTo"/> still exists.</param>
