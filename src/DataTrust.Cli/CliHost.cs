@@ -41,6 +41,9 @@ internal static class CliHost
         }
 
         builder.AddDataTrust();
+        // The service's authorization policies need routing's endpoint data source, which only a web host
+        // adds; without it Development's container validation refuses to build (e.g. seed, keys add-kek).
+        builder.Services.AddRouting();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None); // failures surface as one plain message
         return builder.Build();

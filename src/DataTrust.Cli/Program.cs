@@ -7,6 +7,7 @@ var root = new RootCommand("datatrust: operate a DataTrust information bank from
     CliHost.Environment,
     DbCommands.Create(),
     SeedCommand.Create(),
+    KeysCommands.Create(),
     HealthCommand.Create(),
     PolicyCommand.Create(),
     JobsCommand.Create(),

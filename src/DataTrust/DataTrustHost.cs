@@ -7,6 +7,7 @@ using DataTrust.Jobs;
 using DataTrust.Jobs.Admin;
 using DataTrust.Persistence;
 using DataTrust.Policies;
+using DataTrust.Vault;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
@@ -45,6 +46,7 @@ public static class DataTrustHost
         services.AddAccounts();
         services.AddPolicies();
         services.AddJobs(configuration);
+        services.AddVault();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -76,6 +78,7 @@ public static class DataTrustHost
         await using var scope = services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<DataUsePolicy>();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<VaultStartup>().PrepareAsync(cancellationToken);
 
         var options = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataTrustOptions>>().Value;
         if (options.SeedDemoData == true && environment.IsProduction())

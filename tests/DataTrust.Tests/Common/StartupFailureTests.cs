@@ -120,7 +120,7 @@ public sealed class StartupFailureTests
         ((long)(await command.ExecuteScalarAsync())!).ShouldBeGreaterThan(0);
     }
 
-    internal static async Task<(int ExitCode, string Stderr)> RunServiceAsync(Dictionary<string, string> environment, bool stopAfterReady = false)
+    internal static async Task<(int ExitCode, string Stderr)> RunServiceAsync(Dictionary<string, string> environment, bool stopAfterReady = false, bool withVaultKey = true)
     {
         var serviceDirectory = AppContext.BaseDirectory.Replace(
             Path.Combine("tests", "DataTrust.Tests"), Path.Combine("src", "DataTrust.Web"), StringComparison.Ordinal);
@@ -138,6 +138,12 @@ public sealed class StartupFailureTests
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DataTrust__DataDirectory"] = Path.Combine(workingDirectory, "data");
+        if (withVaultKey)
+        {
+            // Production refuses to start without vault keys; these tests are about other settings.
+            start.Environment["Vault__Keys__1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -41,6 +41,13 @@ public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<stri
             ["ConnectionStrings:DataTrust"] = _database.ConnectionString,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (!Environment.Equals("Development", StringComparison.Ordinal) && settings?.Keys.Any(k => k.StartsWith("Vault:Key", StringComparison.Ordinal)) != true)
+        {
+            // Outside Development the service refuses to start without vault keys; a test that does not
+            // care about them gets a throwaway one, as an operator's secret store would provide.
+            values["Vault:Keys:1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>(StringComparer.Ordinal))
         {
             values[key] = value;

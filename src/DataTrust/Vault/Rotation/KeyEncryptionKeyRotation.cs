@@ -1,0 +1,119 @@
+using DataTrust.Persistence;
+using DataTrust.Vault.Crypto;
+using DataTrust.Vault.Keys;
+using DataTrust.Vault.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DataTrust.Vault.Rotation;
+
+/// <summary>
+/// KEK rotation: rewraps every data key that is not under the current KEK version. Records are untouched:
+/// their ciphertext depends on the data key, not on the KEK. Safe to run again at any time and from any
+/// instance: it only looks at data keys still under another version, and commits batch by batch, so after
+/// a crash it continues where it stopped. Once it reports nothing left, older KEK versions can be destroyed.
+/// </summary>
+internal sealed class KeyEncryptionKeyRotation(
+    IDbContextFactory<DataTrustDbContext> contexts,
+    KeyRingProvider keyRing,
+    IOptions<VaultOptions> options,
+    ILogger<KeyEncryptionKeyRotation> logger)
+{
+    /// <summary>Data keys that fail to unwrap under a KEK version that is present are skipped and counted; past this many the rotation stops.</summary>
+    private const int MaxUnreadable = 1000;
+
+    public async Task<KekRotationResult> RewrapAllAsync(IProgress<RotationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var ring = keyRing.Ring;
+        var target = ring.CurrentVersion;
+        var available = ring.Versions.ToList();
+        var batchSize = options.Value.RotationBatchSize;
+
+        int total, underMissingVersions;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            var pending = db.Set<VaultDataKey>().Where(k => k.KekVersion != target);
+            total = await pending.CountAsync(k => available.Contains(k.KekVersion), cancellationToken);
+            underMissingVersions = await pending.CountAsync(k => !available.Contains(k.KekVersion), cancellationToken);
+        }
+
+        var rewrapped = 0;
+        var unreadable = new HashSet<(Guid ResidentId, int Version)>();
+        progress?.Report(new RotationProgress(0, total));
+        while (true)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+            // Rewrapped keys leave this selection, so no cursor is needed; the few unreadable ones stay and are skipped.
+            var batch = await db.Set<VaultDataKey>().AsNoTracking()
+                .Where(k => k.KekVersion != target && available.Contains(k.KekVersion))
+                .OrderBy(k => k.ResidentId).ThenBy(k => k.Version)
+                .Take(batchSize + unreadable.Count)
+                .ToListAsync(cancellationToken);
+            batch.RemoveAll(k => unreadable.Contains((k.ResidentId, k.Version)));
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var key in batch)
+            {
+                var rewrap = Rewrap(ring, key);
+                if (rewrap is null)
+                {
+                    unreadable.Add((key.ResidentId, key.Version));
+                    continue;
+                }
+
+                var oldKek = key.KekVersion;
+                // Only if nobody changed it meanwhile (another rotation, an erasure): otherwise it is not ours to write.
+                rewrapped += await db.Set<VaultDataKey>()
+                    .Where(k => k.ResidentId == key.ResidentId && k.Version == key.Version && k.KekVersion == oldKek)
+                    .ExecuteUpdateAsync(set => set.SetProperty(k => k.WrappedKey, rewrap).SetProperty(k => k.KekVersion, target), cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            progress?.Report(new RotationProgress(Math.Min(total, rewrapped + unreadable.Count), total));
+            if (unreadable.Count > MaxUnreadable)
+            {
+                break;
+            }
+        }
+
+        if (unreadable.Count > 0 || underMissingVersions > 0)
+        {
+            logger.LogWarning(
+                "KEK rotation to version {KekVersion}: {Unreadable} data key(s) failed to unwrap and {Missing} are under KEK versions not in the ring; they were not rewrapped.",
+                target, unreadable.Count, underMissingVersions);
+        }
+
+        logger.LogInformation("KEK rotation to version {KekVersion} rewrapped {Rewrapped} data key(s).", target, rewrapped);
+        return new KekRotationResult(target, rewrapped, unreadable.Count, underMissingVersions);
+    }
+
+    private static byte[]? Rewrap(KeyEncryptionKeyRing ring, VaultDataKey key)
+    {
+        Span<byte> dataKey = stackalloc byte[DataKeyWrap.DataKeySize];
+        try
+        {
+            return DataKeyWrap.TryUnwrap(ring, key.ResidentId, key.Version, key.KekVersion, key.WrappedKey, dataKey)
+                ? DataKeyWrap.Wrap(ring, key.ResidentId, key.Version, dataKey, out _)
+                : null;
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+}
+
+/// <param name="KekVersion">The KEK version data keys were rewrapped under.</param>
+/// <param name="Rewrapped">Data keys rewrapped by this run.</param>
+/// <param name="Unreadable">Data keys under a present KEK version that failed to unwrap (tampered or corrupt).</param>
+/// <param name="UnderMissingVersions">Data keys under KEK versions not in the ring (destroyed): their records are unreadable.</param>
+internal sealed record KekRotationResult(int KekVersion, int Rewrapped, int Unreadable, int UnderMissingVersions)
+{
+    public bool Complete => Unreadable == 0 && UnderMissingVersions == 0;
+}

@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using DataTrust.Persistence;
+using DataTrust.Vault.Crypto;
+using DataTrust.Vault.Keys;
+using DataTrust.Vault.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace DataTrust.Vault;
+
+/// <summary>
+/// Stores and reads residents' records encrypted. Every method works inside the caller's
+/// <see cref="DataTrustDbContext"/> and transaction, so that ingestion and release code can commit a vault
+/// change atomically with its consent check and audit entry. Plaintext is never logged and is zeroed
+/// after use where the API lets it be.
+/// </summary>
+internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, ILogger<VaultStore> logger)
+{
+    /// <summary>Encrypts and stores one record (a JSON object); returns its id. Saves the context's changes.</summary>
+    public async Task<Guid> PutAsync(DataTrustDbContext db, Guid residentId, string categoryId, int schemaVersion, string payloadJson, CancellationToken cancellationToken = default)
+    {
+        var plaintext = GC.AllocateUninitializedArray<byte>(Encoding.UTF8.GetByteCount(payloadJson), pinned: true);
+        try
+        {
+            Encoding.UTF8.GetBytes(payloadJson, plaintext);
+            return await PutAsync(db, residentId, categoryId, schemaVersion, plaintext, cancellationToken);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    /// <summary>Encrypts and stores one record given as UTF-8 JSON; the caller keeps and zeroes its buffer.</summary>
+    public async Task<Guid> PutAsync(DataTrustDbContext db, Guid residentId, string categoryId, int schemaVersion, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
+    {
+        RecordRules.CheckCategoryId(categoryId);
+        RecordRules.CheckSchemaVersion(schemaVersion);
+        RecordRules.CheckJsonObject(utf8Json.Span);
+
+        using var dataKey = (await dataKeys.ReserveAsync(db, residentId, 1, createFirst: true, cancellationToken))!;
+        var id = Guid.CreateVersion7(time.GetUtcNow());
+        var encrypted = RecordCipher.Encrypt(dataKey.Key, utf8Json.Span,
+            RecordCipher.AssociatedData(residentId, id, dataKey.Version, schemaVersion, categoryId));
+        var record = new VaultRecord
+        {
+            Id = id,
+            ResidentId = residentId,
+            CategoryId = categoryId,
+            SchemaVersion = schemaVersion,
+            DataKeyVersion = dataKey.Version,
+            Nonce = encrypted.Nonce,
+            Ciphertext = encrypted.Ciphertext,
+            Tag = encrypted.Tag,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.Add(record);
+        await db.SaveChangesAsync(cancellationToken);
+        db.Entry(record).State = EntityState.Detached;
+        return id;
+    }
+
+    /// <summary>
+    /// Decrypts one record of this resident; null when the resident has no record with that id. Any
+    /// failure to decrypt throws <see cref="VaultDecryptionException"/> and nothing else. Dispose the result.
+    /// </summary>
+    public async Task<DecryptedRecord?> GetAsync(DataTrustDbContext db, Guid residentId, Guid recordId, CancellationToken cancellationToken = default)
+    {
+        var record = await db.Set<VaultRecord>().AsNoTracking()
+            .FirstOrDefaultAsync(r => r.Id == recordId && r.ResidentId == residentId, cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var keyRow = await ResidentDataKeys.FindAsync(db, record.ResidentId, record.DataKeyVersion, cancellationToken);
+        if (keyRow is null)
+        {
+            throw Unreadable(record, "data-key-missing");
+        }
+
+        using var dataKey = dataKeys.TryUnwrap(keyRow) ?? throw dataKeys.Unreadable(keyRow, "data-key-unwrap-failed");
+        var plaintext = TryDecrypt(record, dataKey.Key) ?? throw Unreadable(record, "record-authentication-failed");
+        return new DecryptedRecord(record.Id, record.ResidentId, record.CategoryId, record.SchemaVersion, record.CreatedAt, plaintext);
+    }
+
+    /// <summary>The resident's records without their payloads (nothing is decrypted), oldest first.</summary>
+    public static async Task<IReadOnlyList<VaultRecordInfo>> ListAsync(DataTrustDbContext db, Guid residentId, string? categoryId = null, CancellationToken cancellationToken = default)
+    {
+        var records = db.Set<VaultRecord>().AsNoTracking().Where(r => r.ResidentId == residentId);
+        if (categoryId is not null)
+        {
+            records = records.Where(r => r.CategoryId == categoryId);
+        }
+
+        return await records.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
+            .Select(r => new VaultRecordInfo(r.Id, r.CategoryId, r.SchemaVersion, r.CreatedAt))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes one record; false when the resident has no record with that id. The data key stays: this is
+    /// not an erasure (see <see cref="Erasure.ResidentErasure"/>).
+    /// </summary>
+    public static async Task<bool> DeleteAsync(DataTrustDbContext db, Guid residentId, Guid recordId, CancellationToken cancellationToken = default) =>
+        await db.Set<VaultRecord>().Where(r => r.Id == recordId && r.ResidentId == residentId).ExecuteDeleteAsync(cancellationToken) == 1;
+
+    /// <summary>Decrypts a stored record with its (already unwrapped) data key; null on any failure.</summary>
+    internal static byte[]? TryDecrypt(VaultRecord record, ReadOnlySpan<byte> dataKey)
+    {
+        if (Encoding.UTF8.GetByteCount(record.CategoryId) > ushort.MaxValue)
+        {
+            return null; // a tampered category too long to encode: the same failure as any other tampering
+        }
+
+        return RecordCipher.TryDecrypt(dataKey, new EncryptedPayload(record.Nonce, record.Ciphertext, record.Tag),
+            RecordCipher.AssociatedData(record.ResidentId, record.Id, record.DataKeyVersion, record.SchemaVersion, record.CategoryId));
+    }
+
+    private VaultDecryptionException Unreadable(VaultRecord record, string reason)
+    {
+        logger.LogWarning("Vault record {RecordId} could not be decrypted: {Reason}.", record.Id, reason);
+        return new VaultDecryptionException();
+    }
+}
+
+/// <summary>A record's metadata, readable without decryption.</summary>
+internal sealed record VaultRecordInfo(Guid Id, string CategoryId, int SchemaVersion, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A decrypted record. The payload bytes are zeroed on dispose; strings and documents made from them are
+/// the caller's to keep short-lived.
+/// </summary>
+internal sealed class DecryptedRecord(Guid id, Guid residentId, string categoryId, int schemaVersion, DateTimeOffset createdAt, byte[] utf8Json) : IDisposable
+{
+    public Guid Id { get; } = id;
+
+    public Guid ResidentId { get; } = residentId;
+
+    public string CategoryId { get; } = categoryId;
+
+    public int SchemaVersion { get; } = schemaVersion;
+
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public ReadOnlyMemory<byte> Utf8Json => utf8Json;
+
+    public JsonDocument ParseJson() => JsonDocument.Parse(utf8Json.AsMemory());
+
+    public string GetJsonString() => Encoding.UTF8.GetString(utf8Json);
+
+    public void Dispose() => CryptographicOperations.ZeroMemory(utf8Json);
+}
