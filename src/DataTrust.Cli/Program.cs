@@ -7,5 +7,6 @@ var root = new RootCommand("datatrust: operate a DataTrust information bank from
     CliHost.Environment,
     DbCommands.Create(),
     SeedCommand.Create(),
+    AuditCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,4 +1,6 @@
 using DataTrust.Accounts;
+using DataTrust.Audit;
+using DataTrust.Audit.Api;
 using DataTrust.Common;
 using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
@@ -40,6 +42,7 @@ public static class DataTrustHost
 
         services.AddDataTrustStorage();
         services.AddAccounts();
+        services.AddAudit();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -99,6 +102,7 @@ public static class DataTrustHost
         app.UseAuthorization();
 
         app.MapHealthEndpoints();
+        app.MapAuditEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
