@@ -36,6 +36,11 @@ internal static class AuditEndpoints
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
+    /// <summary>The stored tree cannot serve a proof: the log was tampered with or damaged. Not the caller's mistake.</summary>
+    public static ProblemHttpResult Damaged() =>
+        TypedResults.Problem("The stored audit tree cannot produce this proof; run POST /api/audit/verify to locate the damage.",
+            statusCode: StatusCodes.Status500InternalServerError, title: "The audit log is damaged");
+
     public static ProblemHttpResult NoAccountId() =>
         TypedResults.Problem("The session names no account.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
 

@@ -50,7 +50,16 @@ internal static class GetAuditEntry
         Inclusion? inclusion = null;
         if (await CheckpointSealer.LatestAsync(db, cancellationToken) is { } latest && entry.Seq < latest.TreeSize)
         {
-            var proof = await MerkleProofs.InclusionAsync(entry.Seq, latest.TreeSize, new AuditTreeReader(db), cancellationToken);
+            List<byte[]> proof;
+            try
+            {
+                proof = await MerkleProofs.InclusionAsync(entry.Seq, latest.TreeSize, new AuditTreeReader(db), cancellationToken);
+            }
+            catch (InvalidDataException)
+            {
+                return AuditEndpoints.Damaged();
+            }
+
             inclusion = new Inclusion(entry.Seq, latest.TreeSize, Convert.ToHexStringLower(latest.RootHash), proof.Select(Convert.ToHexStringLower).ToList(), latest.Jws);
         }
 

@@ -81,9 +81,20 @@ internal static class GetConsistencyProof
         }
 
         var tree = new AuditTreeReader(db);
-        var proof = await MerkleProofs.ConsistencyAsync(fromSize, toSize, tree, cancellationToken);
-        var fromRoot = fromSize == 0 ? null : await MerkleProofs.RangeHashAsync(0, fromSize, tree, cancellationToken);
-        var toRoot = await MerkleProofs.RangeHashAsync(0, toSize, tree, cancellationToken);
+        List<byte[]> proof;
+        byte[]? fromRoot;
+        byte[] toRoot;
+        try
+        {
+            proof = await MerkleProofs.ConsistencyAsync(fromSize, toSize, tree, cancellationToken);
+            fromRoot = fromSize == 0 ? null : await MerkleProofs.RangeHashAsync(0, fromSize, tree, cancellationToken);
+            toRoot = await MerkleProofs.RangeHashAsync(0, toSize, tree, cancellationToken);
+        }
+        catch (InvalidDataException)
+        {
+            return AuditEndpoints.Damaged();
+        }
+
         var fromCheckpoint = await CheckpointOfSizeAsync(db, fromSize, cancellationToken);
 
         await log.RecordAsync(contexts, new AuditConsistencyRequested(actor, fromSize, toSize), cancellationToken);

