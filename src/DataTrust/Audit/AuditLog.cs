@@ -138,7 +138,7 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
             ActorType = AuditActorTypes.Name(actor.Type),
             ActorId = actor.IsPerson ? pseudonyms.Of(actor.Id) : RefuseContactData(actor.Id, "the actor id"),
             Action = action,
-            Subject = auditEvent.Subject is { } subject ? pseudonyms.Of(subject) : null,
+            Subject = auditEvent.Subject is { } subject ? pseudonyms.Of(subject) : CheckPseudonym(auditEvent.SubjectPseudonym),
             Recipient = auditEvent.Recipient is { } recipient ? RefuseContactData(recipient, "the recipient") : null,
             Consent = auditEvent.Consent?.ToString("D"),
             Objects = CanonicalText(objects),
@@ -151,6 +151,11 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
 
         return entry;
     }
+
+    private static string? CheckPseudonym(string? pseudonym) =>
+        pseudonym is null || (pseudonym.Length == 64 && pseudonym.All(char.IsAsciiHexDigitLower))
+            ? pseudonym
+            : throw new InvalidOperationException("A subject pseudonym is 64 lowercase hex digits.");
 
     private static string CanonicalText(JsonNode node) => System.Text.Encoding.UTF8.GetString(JsonCanonicalizer.CanonicalizeValue(node));
 

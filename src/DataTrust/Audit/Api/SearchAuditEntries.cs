@@ -111,7 +111,7 @@ internal static class SearchAuditEntries
         var items = rows.Take(filters.Limit).Select(AuditEntryView.From).ToList();
         var nextAfter = rows.Count > filters.Limit ? items[^1].Seq : (long?)null;
 
-        await log.RecordAsync(contexts, new AuditLogSearched(actor, filters.ResidentId, Describe(filters)), cancellationToken);
+        await log.RecordAsync(contexts, new AuditLogSearched(actor, filters.ResidentId, filters.Subject, Describe(filters)), cancellationToken);
         return TypedResults.Ok(new Page(items, nextAfter));
     }
 
@@ -221,7 +221,7 @@ internal static class SearchAuditEntries
         return false;
     }
 
-    /// <summary>The filters as recorded: the resident appears as the entry's subject, not here.</summary>
+    /// <summary>The filters as recorded: a resident searched for appears as the entry's subject, not here.</summary>
     private static JsonObject Describe(Filters filters)
     {
         var described = new JsonObject();
@@ -240,8 +240,7 @@ internal static class SearchAuditEntries
         Add("action", filters.Action);
         Add("recipient", filters.Recipient);
         Add("consent", filters.Consent);
-        Add("subject", filters.Subject);
-        Add("byResident", filters.ResidentId is null ? null : true);
+        Add("byResident", filters.ResidentId is null && filters.Subject is null ? null : true);
         Add("after", filters.After);
         Add("limit", filters.Limit);
         return described;

@@ -16,6 +16,12 @@ internal abstract record AuditEvent(AuditActor Actor)
     /// <summary>The resident the effect concerns, if any; written as a pseudonym.</summary>
     public virtual Guid? Subject => null;
 
+    /// <summary>
+    /// The resident's pseudonym, for the rare event that knows only that (a search by pseudonym);
+    /// used when <see cref="Subject"/> is null.
+    /// </summary>
+    public virtual string? SubjectPseudonym => null;
+
     /// <summary>The data recipient (client_id) involved, if any.</summary>
     public virtual string? Recipient => null;
 

@@ -5,11 +5,13 @@ namespace DataTrust.Audit.Events;
 // The audit log's own operations and the auditors' actions on it.
 
 /// <summary>An auditor searched the log. A search for one resident's entries names that resident as the subject, so they can see it.</summary>
-internal sealed record AuditLogSearched(AuditActor Actor, Guid? Resident, JsonObject Filters) : AuditEvent(Actor)
+internal sealed record AuditLogSearched(AuditActor Actor, Guid? Resident, string? ResidentPseudonym, JsonObject Filters) : AuditEvent(Actor)
 {
     public override string Action => AuditAction.AuditSearched;
 
     public override Guid? Subject => Resident;
+
+    public override string? SubjectPseudonym => ResidentPseudonym;
 
     public override JsonObject Details() => new() { ["filters"] = Filters.DeepClone() };
 }
