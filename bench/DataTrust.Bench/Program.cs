@@ -1,5 +1,17 @@
 using BenchmarkDotNet.Running;
+using DataTrust.Bench;
 
 // `dotnet run -c Release --project bench/DataTrust.Bench -- --filter '*'` runs every micro-benchmark;
-// see bench/README.md for the figures and the load harnesses.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `-- audit-verify` and `-- audit-append` run the load harnesses. See bench/README.md for the figures.
+return args switch
+{
+    ["audit-verify", .. var rest] => await AuditVerifyHarness.RunAsync(rest),
+    ["audit-append", .. var rest] => await AuditAppendHarness.RunAsync(rest),
+    _ => Run(args),
+};
+
+static int Run(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(AuditIntegrityBenchmarks).Assembly).Run(args);
+    return 0;
+}

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace DataTrust.Audit;
 
 /// <summary>
-/// The one way to record an effect. Call it inside the transaction that makes the effect, after the
-/// effect's own changes and just before <c>SaveChangesAsync</c> and commit:
+/// The one way to record an effect. Call it inside the transaction that makes the effect, late,
+/// just before <c>SaveChangesAsync</c> and commit:
 /// <code>
 /// await using var tx = await db.Database.BeginTransactionAsync(ct);
 /// … change the effect's rows …
@@ -20,9 +20,9 @@ namespace DataTrust.Audit;
 /// await db.SaveChangesAsync(ct);
 /// await tx.CommitAsync(ct);
 /// </code>
-/// The entry then commits with the effect or not at all; if the append throws, the effect must fail
-/// too (fail closed). Appending locks the log's head row until the transaction ends, so keep the
-/// append late in the transaction.
+/// The entry is written at once, inside that transaction, so it commits with the effect or not at
+/// all; if the append throws, the effect must fail too (fail closed). Appending locks the log's head
+/// row until the transaction ends, so keep the append late in the transaction.
 /// </summary>
 internal interface IAuditLog
 {
@@ -34,8 +34,8 @@ internal interface IAuditLog
 
 internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider clock) : IAuditLog
 {
-    // The head row locked by each open transaction, so that later appends in it reuse the lock and the
-    // in-memory head rather than reading a stale copy.
+    // The head row locked by each open transaction, so that later appends in it reuse the lock and
+    // the head as this transaction left it.
     private static readonly ConditionalWeakTable<IDbContextTransaction, AuditHead> LockedHeads = [];
 
     public Task AppendAsync(DataTrustDbContext db, AuditEvent auditEvent, CancellationToken cancellationToken = default) =>
@@ -54,6 +54,7 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
         var range = CompactRange.Unpack(head.Size, head.Frontier);
         var previous = head.LastHash;
         var now = AuditEntryEncoding.Truncate(clock.GetUtcNow());
+        var nodes = new List<AuditTreeNode>();
         foreach (var entry in prepared)
         {
             entry.Seq = range.Size;
@@ -64,29 +65,29 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
             {
                 if (level % AuditTreeNode.LevelStride == 0)
                 {
-                    db.Add(new AuditTreeNode { Level = level, Position = position, Hash = hash });
+                    nodes.Add(new AuditTreeNode { Level = level, Position = position, Hash = hash });
                 }
             });
-            db.Add(entry);
             previous = entry.LeafHash;
         }
 
-        head.Size = range.Size;
-        head.LastHash = previous;
-        head.Frontier = range.Pack();
+        var updated = new AuditHead { Id = head.Id, Size = range.Size, LastHash = previous, Frontier = range.Pack() };
+        await AuditWriter.WriteAsync(db, prepared, nodes, updated, cancellationToken);
+        (head.Size, head.LastHash, head.Frontier) = (updated.Size, updated.LastHash, updated.Frontier);
     }
 
     /// <summary>
-    /// Locks the head row for the rest of the caller's transaction and returns it, tracked: on
-    /// PostgreSQL with SELECT … FOR UPDATE; on SQLite by writing to it, which takes the database's
-    /// single write lock. Every writer of the log (appends, sealing, key changes) goes through here.
+    /// Locks the head row for the rest of the caller's transaction and returns it as this transaction
+    /// sees it (appends keep it current; it is not tracked by the context): on PostgreSQL with
+    /// SELECT … FOR UPDATE; on SQLite by writing to it, which takes the database's single write lock.
+    /// Every writer of the log (appends, sealing, key changes) goes through here.
     /// </summary>
     internal static async Task<AuditHead> LockHeadAsync(DataTrustDbContext db, CancellationToken cancellationToken)
     {
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException(
             "Audit entries join the caller's transaction: begin one (db.Database.BeginTransactionAsync) before appending, " +
             "then SaveChangesAsync and commit.");
-        if (LockedHeads.TryGetValue(transaction, out var locked) && db.Entry(locked).State != EntityState.Detached)
+        if (LockedHeads.TryGetValue(transaction, out var locked))
         {
             return locked;
         }
@@ -105,12 +106,6 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
         }
 
         var head = rows.SingleOrDefault() ?? throw new InvalidOperationException("The audit_head row is missing: the audit schema is not migrated.");
-        foreach (var stale in db.ChangeTracker.Entries<AuditHead>().ToList())
-        {
-            stale.State = EntityState.Detached;
-        }
-
-        db.Attach(head);
         LockedHeads.AddOrUpdate(transaction, head);
         return head;
     }

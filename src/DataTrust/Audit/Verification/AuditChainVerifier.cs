@@ -58,10 +58,13 @@ internal sealed class AuditChainVerifier
     /// <param name="prevHash">The hash the entry chains to.</param>
     /// <param name="entryBytes">The entry's bytes (see <see cref="AuditEntryEncoding"/>).</param>
     /// <param name="storedLeafHash">The leaf hash stored beside the entry, or empty when there is none (bundles).</param>
-    public void Add(long seq, ReadOnlySpan<byte> prevHash, ReadOnlySpan<byte> entryBytes, ReadOnlySpan<byte> storedLeafHash = default)
+    public void Add(long seq, ReadOnlySpan<byte> prevHash, ReadOnlySpan<byte> entryBytes, ReadOnlySpan<byte> storedLeafHash = default) =>
+        AddHashed(seq, prevHash, MerkleHash.Leaf(entryBytes), storedLeafHash);
+
+    /// <summary>As <see cref="Add"/>, with the entry's leaf hash already computed (in parallel, by the caller).</summary>
+    public void AddHashed(long seq, ReadOnlySpan<byte> prevHash, byte[] leaf, ReadOnlySpan<byte> storedLeafHash = default)
     {
         var index = Count;
-        var leaf = MerkleHash.Leaf(entryBytes);
         var offset = seq - index;
         var offsetChanged = offset != _sequenceOffset;
         _sequenceOffset = offset;

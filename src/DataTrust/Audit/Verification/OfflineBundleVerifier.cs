@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -179,23 +180,98 @@ internal static class OfflineBundleVerifier
         }
     }
 
+    /// <summary>
+    /// Inflating and splitting the lines runs on one thread while the lines are parsed and hashed in
+    /// parallel on the others; only the chain and tree folding, which are cheap, run in order.
+    /// </summary>
     private static void ReadEntries(ZipArchive zip, AuditChainVerifier verifier)
     {
-        using var stream = zip.GetEntry(AuditBundle.Entries)!.Open();
-        Span<byte> prev = stackalloc byte[MerkleHash.Size];
-        var lines = new LineReader(stream);
-        while (lines.TryRead(out var line))
+        using var batches = new BlockingCollection<LineBatch>(boundedCapacity: 4);
+        var producer = Task.Run(() =>
         {
-            if (AuditEntryEncoding.TryReadLink(line.Span, out var seq, prev))
+            try
             {
-                verifier.Add(seq, prev, line.Span);
+                using var stream = zip.GetEntry(AuditBundle.Entries)!.Open();
+                var lines = new LineReader(stream);
+                var batch = new LineBatch();
+                while (lines.TryRead(out var line))
+                {
+                    batch.Add(line.Span);
+                    if (batch.Count == LineBatch.Capacity)
+                    {
+                        batches.Add(batch);
+                        batch = new LineBatch();
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    batches.Add(batch);
+                }
             }
-            else
+            finally
             {
-                // An unreadable line still takes its place in the tree, so the roots show the damage too.
-                verifier.Report(verifier.Count, $"Line {verifier.Count + 1} of entries.jsonl is not an encoded audit entry.");
-                verifier.Add(verifier.Count, verifier.LastLeafHash, line.Span);
+                batches.CompleteAdding();
             }
+        });
+
+        foreach (var batch in batches.GetConsumingEnumerable())
+        {
+            Parallel.For(0, batch.Count, batch.Hash);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (batch.Readable[i])
+                {
+                    verifier.AddHashed(batch.Seq[i], batch.Prev.AsSpan(i * MerkleHash.Size, MerkleHash.Size), batch.Leaves[i]);
+                }
+                else
+                {
+                    // An unreadable line still takes its place in the tree, so the roots show the damage too.
+                    verifier.Report(verifier.Count, $"Line {verifier.Count + 1} of entries.jsonl is not an encoded audit entry.");
+                    verifier.AddHashed(verifier.Count, verifier.LastLeafHash, batch.Leaves[i]);
+                }
+            }
+        }
+
+        producer.GetAwaiter().GetResult();
+    }
+
+    /// <summary>A run of entry lines copied out of the stream, with what hashing and parsing found in each.</summary>
+    private sealed class LineBatch
+    {
+        public const int Capacity = 4096;
+
+        private readonly int[] _starts = new int[Capacity + 1];
+        private byte[] _bytes = new byte[Capacity * 600];
+
+        public int Count { get; private set; }
+
+        public byte[][] Leaves { get; } = new byte[Capacity][];
+
+        public long[] Seq { get; } = new long[Capacity];
+
+        public byte[] Prev { get; } = new byte[Capacity * MerkleHash.Size];
+
+        public bool[] Readable { get; } = new bool[Capacity];
+
+        public void Add(ReadOnlySpan<byte> line)
+        {
+            var end = _starts[Count] + line.Length;
+            if (end > _bytes.Length)
+            {
+                Array.Resize(ref _bytes, Math.Max(end, _bytes.Length * 2));
+            }
+
+            line.CopyTo(_bytes.AsSpan(_starts[Count]));
+            Count++;
+            _starts[Count] = end;
+        }
+
+        public void Hash(int i)
+        {
+            var line = _bytes.AsSpan(_starts[i], _starts[i + 1] - _starts[i]);
+            Leaves[i] = MerkleHash.Leaf(line);
+            Readable[i] = AuditEntryEncoding.TryReadLink(line, out Seq[i], Prev.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
         }
     }
 
