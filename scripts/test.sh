@@ -8,16 +8,19 @@ cd "$(dirname "$0")/.."
 scripts/test-deps.sh
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
 
 status=0
-dotnet test DataTrust.sln --configuration Release --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+dotnet test DataTrust.sln --configuration Release --results-directory "$results" \
+  --logger "trx" --logger "console;verbosity=normal" || status=$?
 
-# dotnet test prints one "Passed!/Failed! - Failed: a, Passed: b, Skipped: c" line per test assembly.
-totals=$(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" \
-  | awk -F'[:,] *' '{f+=$2; p+=$4; s+=$6} END {printf "%d %d %d", p, f, s}')
-read -r passed failed skipped <<<"${totals:-0 0 0}"
+# One TRX file per test assembly; add up their counters into the closing line.
+read -r passed failed skipped < <(
+  cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "=\""); v = kv[2] + 0
+        if (kv[1] == "passed") p += v; else if (kv[1] == "failed" || kv[1] == "error" || kv[1] == "timeout" || kv[1] == "aborted") f += v; else if (kv[1] == "notExecuted") s += v } }
+    END { printf "%d %d %d\n", p, f, s }')
 echo
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then

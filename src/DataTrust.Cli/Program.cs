@@ -7,6 +7,9 @@ var root = new RootCommand("datatrust: operate a DataTrust information bank from
     CliHost.Environment,
     DbCommands.Create(),
     SeedCommand.Create(),
+    HealthCommand.Create(),
+    PolicyCommand.Create(),
+    JobsCommand.Create(),
     AuditCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -5,7 +5,10 @@ using DataTrust.Common;
 using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
 using DataTrust.Common.Http;
+using DataTrust.Jobs;
+using DataTrust.Jobs.Admin;
 using DataTrust.Persistence;
+using DataTrust.Policies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
@@ -42,6 +45,8 @@ public static class DataTrustHost
 
         services.AddDataTrustStorage();
         services.AddAccounts();
+        services.AddPolicies();
+        services.AddJobs(configuration);
         services.AddAudit();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
@@ -72,6 +77,7 @@ public static class DataTrustHost
     public static async Task PrepareDataTrustAsync(this IServiceProvider services, IHostEnvironment environment, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<DataUsePolicy>();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
 
         var options = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataTrustOptions>>().Value;
@@ -102,6 +108,8 @@ public static class DataTrustHost
         app.UseAuthorization();
 
         app.MapHealthEndpoints();
+        app.MapPolicyEndpoints();
+        app.MapJobsAdmin();
         app.MapAuditEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;

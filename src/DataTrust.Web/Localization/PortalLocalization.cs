@@ -38,11 +38,13 @@ internal static class PortalLocalization
                 CookieName,
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
                 new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), HttpOnly = true, SameSite = SameSiteMode.Lax, Secure = context.Request.IsHttps, IsEssential = true });
-            var target = !string.IsNullOrEmpty(returnUrl) && IsLocal(returnUrl) ? returnUrl : "/";
-            return Results.LocalRedirect(target);
+            return Results.LocalRedirect(LocalOrHome(returnUrl));
         }).ExcludeFromDescription();
         return endpoints;
     }
+
+    /// <summary>The URL when it is a path on this site, otherwise the start page.</summary>
+    internal static string LocalOrHome(string? url) => url is not null && IsLocal(url) ? url : "/";
 
     /// <summary>A path on this site: starts with one slash, never "//" or "/\" (which browsers read as another host).</summary>
     internal static bool IsLocal(string url) =>

@@ -1,3 +1,9 @@
+using DataTrust.Accounts.Mail;
+using DataTrust.Accounts.Recovery;
+using DataTrust.Accounts.Registration;
+using DataTrust.Accounts.Sessions;
+using DataTrust.Accounts.TwoFactor;
+using DataTrust.Common.Web;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -33,11 +39,27 @@ internal static class AccountsServiceCollectionExtensions
                 options.User.RequireUniqueEmail = true;
                 options.SignIn.RequireConfirmedEmail = true;
                 options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+                options.Tokens.AuthenticatorTokenProvider = SingleUseTotpProvider.Name;
             })
             .AddRoles<IdentityRole<Guid>>()
             .AddEntityFrameworkStores<DataTrustDbContext>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddPasswordValidator<CommonPasswordValidator>()
+            .AddTokenProvider<SingleUseTotpProvider>(SingleUseTotpProvider.Name);
+
+        services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section);
+        services.AddSingleton<IMailSender>(provider =>
+            provider.GetRequiredService<IOptions<MailOptions>>().Value.Smtp.Host is { Length: > 0 }
+                ? ActivatorUtilities.CreateInstance<SmtpMailSender>(provider)
+                : ActivatorUtilities.CreateInstance<DirectoryMailSender>(provider));
+        services.AddSingleton<PublicOrigin>();
+        services.AddScoped<RegisterResident>();
+        services.AddScoped<ConfirmEmail>();
+        services.AddScoped<RequestPasswordReset>();
+        services.AddScoped<ResetPassword>();
+        services.AddScoped<EndSessions>();
+        services.AddScoped<AuthenticatorEnrolment>();
         return services;
     }
 }

@@ -21,6 +21,10 @@ internal static class SessionCookie
         options.AccessDeniedPath = "/account/denied";
         options.ReturnUrlParameter = "returnUrl";
 
+        options.Events.OnSigningIn = Sessions.SessionTracking.OnSigningIn;
+        options.Events.OnValidatePrincipal = Sessions.SessionTracking.OnValidatePrincipal;
+        options.Events.OnSigningOut = Sessions.SessionTracking.OnSigningOut;
+
         // APIs answer 401/403 with problem details instead of redirecting to a page.
         options.Events.OnRedirectToLogin = context => ErrorResponses.IsMachineEndpoint(context.HttpContext)
             ? Problems.Write(context.HttpContext, StatusCodes.Status401Unauthorized, "Authentication required", "Sign in, or present a valid access token.")

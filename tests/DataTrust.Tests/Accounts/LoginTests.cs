@@ -135,7 +135,7 @@ public abstract class LoginTests(StorageProvider provider) : IDisposable
         html.ShouldContain("<html lang=\"en\">");
     }
 
-    private HttpClient NewClient() => _factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = true });
+    private HttpClient NewClient() => _factory.CreateBrowser();
 
     private static string? ErrorText(string html) => new HtmlParser().ParseDocument(html).QuerySelector("[role=alert]")?.TextContent;
 }

@@ -69,6 +69,37 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
+    public async Task A_corrupt_policy_file_is_named_with_its_line_and_the_database_is_left_alone()
+    {
+        var policies = Directory.CreateTempSubdirectory("datatrust-bad-policy-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(RepositoryPaths.Policies, "*.yaml"))
+            {
+                File.Copy(file, Path.Combine(policies, Path.GetFileName(file)));
+            }
+
+            var purposes = Path.Combine(policies, "purposes.yaml");
+            var lines = (await File.ReadAllLinesAsync(purposes)).ToList();
+            var badLine = lines.FindIndex(l => l.TrimStart().StartsWith("max_consent_duration:", StringComparison.Ordinal));
+            badLine.ShouldBeGreaterThanOrEqualTo(0);
+            lines[badLine] = lines[badLine][..lines[badLine].IndexOf(':', StringComparison.Ordinal)] + ": forever";
+            await File.WriteAllLinesAsync(purposes, lines);
+
+            var (exitCode, stderr) = await RunServiceAsync(new() { ["DataTrust__PoliciesDirectory"] = policies });
+
+            exitCode.ShouldBe(1);
+            stderr.ShouldContain("DataTrust cannot start:");
+            stderr.ShouldContain($"purposes.yaml:{badLine + 1}:");
+            stderr.ShouldNotContain("   at ");
+        }
+        finally
+        {
+            Directory.Delete(policies, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_PostgreSQL_database_is_created_and_migrated()
     {
         var name = "missing_" + Guid.NewGuid().ToString("N")[..12];

@@ -16,7 +16,7 @@ public static class SignIn
 
     public static async Task<HttpClient> CreateSignedInClientAsync(this DataTrustFactory factory, string email, string password)
     {
-        var client = factory.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = true });
+        var client = factory.CreateBrowser();
         var response = await PostLoginAsync(client, email, password);
         response.StatusCode.ShouldBe(HttpStatusCode.Redirect, $"signing in as {email} failed");
         return client;

@@ -47,7 +47,12 @@ public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
         var result = await signIn.PasswordSignInAsync(Email, Password, isPersistent: false, lockoutOnFailure: true);
         if (result.Succeeded)
         {
-            return LocalRedirect(ReturnUrl is { } url && PortalLocalization.IsLocal(url) ? url : "/");
+            return LocalRedirect(PortalLocalization.LocalOrHome(ReturnUrl));
+        }
+
+        if (result.RequiresTwoFactor)
+        {
+            return RedirectToPage("/Account/LoginTwoFactor", new { ReturnUrl });
         }
 
         // One message for every failure (unknown account, wrong password, locked, unconfirmed):
