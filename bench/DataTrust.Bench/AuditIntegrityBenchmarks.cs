@@ -96,19 +96,6 @@ internal static class SyntheticLog
         return entry;
     }
 
-    public static List<byte[]> LeafHashes(int count)
-    {
-        var leaves = new List<byte[]>(count);
-        var previous = new byte[32];
-        for (var i = 0; i < count; i++)
-        {
-            previous = Entry(i, previous).LeafHash;
-            leaves.Add(previous);
-        }
-
-        return leaves;
-    }
-
     /// <summary>Every level of the tree in memory, so that proofs cost lookups only.</summary>
     public static IMerkleSubtrees LevelledTree(List<byte[]> leaves) => new Levels(leaves);
 
