@@ -2,11 +2,18 @@ using BenchmarkDotNet.Running;
 using DataTrust.Bench;
 
 // `dotnet run -c Release --project bench/DataTrust.Bench -- --filter '*'` runs every micro-benchmark;
-// `-- vault-rotation` runs the vault's rotation load harness. See bench/README.md for the figures.
-if (args.Length > 0 && args[0] == "vault-rotation")
+// `-- audit-verify`, `-- audit-append` and `-- vault-rotation` run the load harnesses.
+// See bench/README.md for the figures and how each was measured.
+return args switch
 {
-    return await VaultRotationHarness.RunAsync(args[1..]);
-}
+    ["audit-verify", .. var rest] => await AuditVerifyHarness.RunAsync(rest),
+    ["audit-append", .. var rest] => await AuditAppendHarness.RunAsync(rest),
+    ["vault-rotation", .. var rest] => await VaultRotationHarness.RunAsync(rest),
+    _ => Run(args),
+};
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-return 0;
+static int Run(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(AuditIntegrityBenchmarks).Assembly).Run(args);
+    return 0;
+}

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using DataTrust.Audit;
+using DataTrust.Audit.Events;
 using DataTrust.Jobs;
 using DataTrust.Jobs.Admin;
 using DataTrust.Persistence;
@@ -56,7 +58,8 @@ internal static class JobsCommand
 
     private static async Task<int> RetryAsync(IServiceProvider services, DataTrustDbContext db, Guid jobId, CancellationToken ct)
     {
-        var result = await RetryJob.RunAsync(db, jobId, services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+        var result = await RetryJob.RunAsync(
+            db, services.GetRequiredService<IAuditLog>(), AuditActor.System("cli"), jobId, services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
         switch (result.Outcome)
         {
             case RetryJob.Outcome.Retried:

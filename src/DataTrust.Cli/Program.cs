@@ -11,5 +11,6 @@ var root = new RootCommand("datatrust: operate a DataTrust information bank from
     HealthCommand.Create(),
     PolicyCommand.Create(),
     JobsCommand.Create(),
+    AuditCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,4 +1,6 @@
 using DataTrust.Accounts;
+using DataTrust.Audit;
+using DataTrust.Audit.Api;
 using DataTrust.Common;
 using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
@@ -47,6 +49,7 @@ public static class DataTrustHost
         services.AddPolicies();
         services.AddJobs(configuration);
         services.AddVault();
+        services.AddAudit();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -77,6 +80,7 @@ public static class DataTrustHost
     {
         await using var scope = services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<DataUsePolicy>();
+        scope.ServiceProvider.GetRequiredService<AuditPseudonyms>().EnsureKey();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
         await scope.ServiceProvider.GetRequiredService<VaultStartup>().PrepareAsync(cancellationToken);
 
@@ -110,6 +114,7 @@ public static class DataTrustHost
         app.MapHealthEndpoints();
         app.MapPolicyEndpoints();
         app.MapJobsAdmin();
+        app.MapAuditEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

@@ -60,6 +60,7 @@ internal static class AccountsServiceCollectionExtensions
         services.AddScoped<ResetPassword>();
         services.AddScoped<EndSessions>();
         services.AddScoped<AuthenticatorEnrolment>();
+        services.AddScoped<RecordFailedSignIn>();
         return services;
     }
 }

@@ -100,6 +100,16 @@ public sealed class StartupFailureTests
     }
 
     [Fact]
+    public async Task Production_without_the_audit_pseudonym_key_names_the_setting()
+    {
+        var (exitCode, stderr) = await RunServiceAsync(new() { ["Audit__PseudonymKey"] = "" });
+
+        exitCode.ShouldBe(1);
+        stderr.ShouldContain("DataTrust cannot start: Audit:PseudonymKey is not set");
+        stderr.ShouldNotContain("   at ");
+    }
+
+    [Fact]
     public async Task A_missing_PostgreSQL_database_is_created_and_migrated()
     {
         var name = "missing_" + Guid.NewGuid().ToString("N")[..12];
@@ -143,6 +153,8 @@ public sealed class StartupFailureTests
             // Production refuses to start without vault keys; these tests are about other settings.
             start.Environment["Vault__Keys__1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         }
+
+        start.Environment["Audit__PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
         foreach (var (key, value) in environment)
         {

@@ -48,6 +48,11 @@ public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<stri
             values["Vault:Keys:1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         }
 
+        if (settings?.ContainsKey("Audit:PseudonymKey") != true)
+        {
+            values["Audit:PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>(StringComparer.Ordinal))
         {
             values[key] = value;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using DataTrust.Accounts;
+using DataTrust.Audit;
+using DataTrust.Audit.Storage;
 using DataTrust.Jobs;
 using DataTrust.Persistence;
 using DataTrust.Tests.Infrastructure;
@@ -59,8 +61,8 @@ public abstract class JobsAdminApiTests<TShared>(TShared shared) : IClassFixture
         detail.TryGetProperty("idempotencyKey", out _).ShouldBeFalse();
 
         var schedules = (await GetJson(operatorClient, "/api/admin/jobs/schedules")).EnumerateArray().ToList();
-        schedules.Select(s => s.GetProperty("name").GetString()).ShouldBe([PurgeFinishedJobs.Schedule, "test-hourly"]);
-        var schedule = schedules[1];
+        schedules.Select(s => s.GetProperty("name").GetString()).ShouldBe([SealCheckpointJob.Schedule, PurgeFinishedJobs.Schedule, "test-hourly"]);
+        var schedule = schedules.Single(s => s.GetProperty("name").GetString() == "test-hourly");
         schedule.GetProperty("kind").GetString().ShouldBe(RecordingHandler.Kind);
         schedule.GetProperty("interval").GetString().ShouldBe("01:00:00");
         schedule.GetProperty("nextRunAt").GetDateTimeOffset().ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(55), "the first occurrence is one interval away");
@@ -95,6 +97,11 @@ public abstract class JobsAdminApiTests<TShared>(TShared shared) : IClassFixture
         await RunWorkerUntil(host, () => Task.FromResult(_probe.RunsOf(id).Count == 3));
         _probe.RunsOf(id).Select(r => r.Attempt).ShouldBe([1, 2, 1]);
         host.Logs.All.ShouldContain($"retried job {id}");
+        await using var db = host.NewDbContext();
+        var audited = await db.Set<AuditEntry>().AsNoTracking().Where(e => e.Action == "admin.changed" && e.Objects.Contains(id.ToString())).ToListAsync();
+        audited.Count.ShouldBe(1);
+        audited[0].ActorType.ShouldBe("operator");
+        audited[0].Details.ShouldContain("job.retry");
     }
 
     [Fact]
@@ -106,6 +113,7 @@ public abstract class JobsAdminApiTests<TShared>(TShared shared) : IClassFixture
         var waiting = (await host.Queue.EnqueueAsync(RecordingHandler.Kind, new RecordPayload(), new EnqueueOptions { RunAt = DateTimeOffset.UtcNow.AddHours(1) })).Id;
         await RunWorkerUntil(host, async () => (await host.JobAsync(done)).State == JobState.Succeeded);
         var before = (await host.JobsAsync()).Select(JobsTestHost.Describe).Order(StringComparer.Ordinal).ToList();
+        var auditedBefore = await AdminChangesAsync(host);
 
         var conflict = await operatorClient.PostAsync($"/api/admin/jobs/{done}/retry", null);
         var stillWaiting = await operatorClient.PostAsync($"/api/admin/jobs/{waiting}/retry", null);
@@ -123,6 +131,7 @@ public abstract class JobsAdminApiTests<TShared>(TShared shared) : IClassFixture
         }
 
         (await host.JobsAsync()).Select(JobsTestHost.Describe).Order(StringComparer.Ordinal).ShouldBe(before);
+        (await AdminChangesAsync(host)).ShouldBe(auditedBefore, "a refused retry records no change");
     }
 
     [Fact]
@@ -205,6 +214,12 @@ public abstract class JobsAdminApiTests<TShared>(TShared shared) : IClassFixture
 
     private static List<Guid> Ids(JsonElement page) =>
         page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToList();
+
+    private static async Task<int> AdminChangesAsync(JobsTestHost host)
+    {
+        await using var db = host.NewDbContext();
+        return await db.Set<AuditEntry>().CountAsync(e => e.Action == "admin.changed");
+    }
 
     private static async Task<JsonElement> ShouldBeProblem(HttpResponseMessage response, HttpStatusCode status)
     {

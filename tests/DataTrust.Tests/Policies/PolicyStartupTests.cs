@@ -55,6 +55,7 @@ public sealed class PolicyStartupTests : IDisposable
             ["Storage:Provider"] = _database.Provider.ToString(),
             ["ConnectionStrings:DataTrust"] = _database.ConnectionString,
             ["Vault:Keys:1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["Audit:PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         });
         builder.AddDataTrust();
         return builder.Build();

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataTrust.Web.Pages.Account;
 
-public sealed class ConfirmModel(ConfirmEmail confirm) : PageModel
+internal sealed class ConfirmModel(ConfirmEmail confirm) : PageModel
 {
     public bool Confirmed { get; private set; }
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace DataTrust.Web.Pages.Account;
 
 [EnableRateLimiting("sensitive")]
-public sealed class ForgotPasswordModel(RequestPasswordReset reset, PublicOrigin origin) : PageModel
+internal sealed class ForgotPasswordModel(RequestPasswordReset reset, PublicOrigin origin) : PageModel
 {
     [BindProperty]
     [Required]
@@ -18,10 +18,6 @@ public sealed class ForgotPasswordModel(RequestPasswordReset reset, PublicOrigin
     public string Email { get; set; } = "";
 
     public bool Invalid { get; private set; }
-
-    public void OnGet()
-    {
-    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {

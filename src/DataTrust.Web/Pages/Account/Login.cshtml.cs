@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace DataTrust.Web.Pages.Account;
 
 [EnableRateLimiting("sensitive")]
-public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
+internal sealed class LoginModel(SignInManager<UserAccount> signIn, RecordFailedSignIn recordFailure) : PageModel
 {
     [BindProperty]
     [Required]
@@ -54,6 +54,8 @@ public sealed class LoginModel(SignInManager<UserAccount> signIn) : PageModel
         {
             return RedirectToPage("/Account/LoginTwoFactor", new { ReturnUrl });
         }
+
+        await recordFailure.HandleAsync(Email, result, "password", HttpContext.RequestAborted);
 
         // One message for every failure (unknown account, wrong password, locked, unconfirmed):
         // the page must not tell a stranger which e-mail addresses have accounts.

@@ -10,7 +10,7 @@ namespace DataTrust.Web.Pages.Account;
 
 /// <summary>The second step of signing in: a code from the authenticator app, or a recovery code.</summary>
 [EnableRateLimiting("sensitive")]
-public sealed class LoginTwoFactorModel(SignInManager<UserAccount> signIn) : PageModel
+internal sealed class LoginTwoFactorModel(SignInManager<UserAccount> signIn, RecordFailedSignIn recordFailure) : PageModel
 {
     [BindProperty]
     [Required]
@@ -27,7 +27,7 @@ public sealed class LoginTwoFactorModel(SignInManager<UserAccount> signIn) : Pag
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (await signIn.GetTwoFactorAuthenticationUserAsync() is null)
+        if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { } person)
         {
             return LocalRedirect("/account/login");
         }
@@ -41,6 +41,7 @@ public sealed class LoginTwoFactorModel(SignInManager<UserAccount> signIn) : Pag
             return LocalRedirect(PortalLocalization.LocalOrHome(ReturnUrl));
         }
 
+        await recordFailure.HandleAsync(person.Email ?? "", result, "second_factor", HttpContext.RequestAborted);
         Error = Text.T("コードが違います。5回続けて間違えると、15分間ログインできなくなります。", "That code is not right. After 5 wrong attempts in a row, sign-in is paused for 15 minutes.");
         Code = "";
         return Page();

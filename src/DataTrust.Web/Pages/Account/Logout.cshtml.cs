@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace DataTrust.Web.Pages.Account;
 
-public sealed class LogoutModel(SignInManager<UserAccount> signIn) : PageModel
+internal sealed class LogoutModel(SignInManager<UserAccount> signIn) : PageModel
 {
     public IActionResult OnGet() => Page();
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace DataTrust.Web.Pages.Account;
 
 [EnableRateLimiting("sensitive")]
-public sealed class RegisterModel(RegisterResident register, PublicOrigin origin) : PageModel
+internal sealed class RegisterModel(RegisterResident register, PublicOrigin origin) : PageModel
 {
     [BindProperty]
     [Required]
@@ -33,10 +33,6 @@ public sealed class RegisterModel(RegisterResident register, PublicOrigin origin
     public string ConfirmPassword { get; set; } = "";
 
     public IReadOnlyList<string> Errors { get; private set; } = [];
-
-    public void OnGet()
-    {
-    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ using Reset = DataTrust.Accounts.Recovery.ResetPassword;
 namespace DataTrust.Web.Pages.Account;
 
 [EnableRateLimiting("sensitive")]
-public sealed class ResetPasswordModel(Reset reset) : PageModel
+internal sealed class ResetPasswordModel(Reset reset) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "user")]
     public string? UserId { get; set; }
@@ -29,10 +29,6 @@ public sealed class ResetPasswordModel(Reset reset) : PageModel
     public IReadOnlyList<string> Errors { get; private set; } = [];
 
     public bool Done { get; private set; }
-
-    public void OnGet()
-    {
-    }
 
     public async Task<IActionResult> OnPostAsync()
     {

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace DataTrust.Web.Pages.Account;
 
 [Authorize]
-public sealed class SecurityModel(EndSessions sessions, UserManager<DataTrust.Accounts.UserAccount> users) : PageModel
+internal sealed class SecurityModel(EndSessions sessions, UserManager<DataTrust.Accounts.UserAccount> users) : PageModel
 {
     public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
 
@@ -25,13 +25,13 @@ public sealed class SecurityModel(EndSessions sessions, UserManager<DataTrust.Ac
 
     public async Task<IActionResult> OnPostEndAsync(Guid session, CancellationToken cancellationToken)
     {
-        await sessions.EndAsync(UserId, session, cancellationToken);
+        await sessions.EndAsync(User, session, cancellationToken);
         return RedirectToPage();
     }
 
     public async Task<IActionResult> OnPostEndAllAsync(CancellationToken cancellationToken)
     {
-        await sessions.EndAllAsync(UserId, cancellationToken);
+        await sessions.EndAllAsync(User, cancellationToken);
         return LocalRedirect("/account/login");
     }
 

@@ -12,7 +12,7 @@ namespace DataTrust.Web.Pages.Account;
 
 [Authorize]
 [EnableRateLimiting("sensitive")]
-public sealed class TwoFactorModel(AuthenticatorEnrolment enrolment, UserManager<UserAccount> users, SignInManager<UserAccount> signIn) : PageModel
+internal sealed class TwoFactorModel(AuthenticatorEnrolment enrolment, UserManager<UserAccount> users, SignInManager<UserAccount> signIn) : PageModel
 {
     [BindProperty]
     [Required]

@@ -7,7 +7,7 @@ namespace DataTrust.Accounts.Recovery;
 /// "Forgot password": mails a single-use reset link to a confirmed address. The page says the same
 /// thing whether or not the address has an account.
 /// </summary>
-public sealed class RequestPasswordReset(UserManager<UserAccount> users, IMailSender mail)
+internal sealed class RequestPasswordReset(UserManager<UserAccount> users, IMailSender mail)
 {
     public async Task HandleAsync(string email, string origin, string locale, CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using DataTrust.Audit;
+using DataTrust.Persistence;
 using Microsoft.AspNetCore.Identity;
 
 namespace DataTrust.Accounts.Recovery;
@@ -6,7 +8,7 @@ namespace DataTrust.Accounts.Recovery;
 /// Sets a new password from a reset link. The link works once (the security stamp changes), and
 /// every other session of the account ends (ASVS V7.4.3).
 /// </summary>
-public sealed class ResetPassword(UserManager<UserAccount> users, Sessions.EndSessions sessions)
+internal sealed class ResetPassword(UserManager<UserAccount> users, Sessions.EndSessions sessions, DataTrustDbContext db, IAuditLog audit)
 {
     /// <summary>Null on success; otherwise Identity error codes ("InvalidToken" for a bad or used link).</summary>
     public async Task<IReadOnlyList<string>?> HandleAsync(string? userId, string? token, string newPassword)
@@ -17,15 +19,24 @@ public sealed class ResetPassword(UserManager<UserAccount> users, Sessions.EndSe
             return ["InvalidToken"];
         }
 
-        var result = await users.ResetPasswordAsync(user, decoded, newPassword);
-        if (!result.Succeeded)
-        {
-            return result.Errors.Select(e => e.Code).ToList();
-        }
+        var actor = AccountAudit.Actor(user.Id, await users.GetRolesAsync(user));
+        var result = await AccountAudit.RunAsync(
+            db,
+            audit,
+            r => r.Succeeded ? new AccountSecurityChanged(actor, AccountAudit.PasswordReset) : null,
+            async () =>
+            {
+                var reset = await users.ResetPasswordAsync(user, decoded, newPassword);
+                if (reset.Succeeded)
+                {
+                    await users.SetLockoutEndDateAsync(user, null);
+                    await users.ResetAccessFailedCountAsync(user);
+                    await sessions.EndAllInTransactionAsync(user);
+                }
 
-        await users.SetLockoutEndDateAsync(user, null);
-        await users.ResetAccessFailedCountAsync(user);
-        await sessions.EndAllAsync(user.Id, CancellationToken.None);
-        return null;
+                return reset;
+            },
+            CancellationToken.None);
+        return result.Succeeded ? null : result.Errors.Select(e => e.Code).ToList();
     }
 }

@@ -1,37 +1,56 @@
+using System.Security.Claims;
+using DataTrust.Audit;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace DataTrust.Accounts.Sessions;
 
-/// <summary>The person's own sessions: list them, end one, or end all of them.</summary>
-public sealed class EndSessions(IDbContextFactory<DataTrustDbContext> contexts, UserManager<UserAccount> users)
+/// <summary>The person's own sessions: list them, end one, or end all of them; each end is audited.</summary>
+internal sealed class EndSessions(DataTrustDbContext db, UserManager<UserAccount> users, IAuditLog audit)
 {
     public async Task<IReadOnlyList<UserSession>> ListAsync(Guid userId, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var sessions = await db.Set<UserSession>().AsNoTracking().Where(s => s.UserId == userId).ToListAsync(cancellationToken);
         return sessions.OrderByDescending(s => s.LastSeenAt).ToList();
     }
 
     /// <summary>Ends one session of this person; false when it is not theirs or no longer exists.</summary>
-    public async Task<bool> EndAsync(Guid userId, Guid sessionId, CancellationToken cancellationToken)
+    public Task<bool> EndAsync(ClaimsPrincipal person, Guid sessionId, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Set<UserSession>().Where(s => s.Id == sessionId && s.UserId == userId).ExecuteDeleteAsync(cancellationToken) == 1;
+        var actor = AccountAudit.Actor(person);
+        return AccountAudit.RunAsync(
+            db,
+            audit,
+            ended => ended ? new AccountSecurityChanged(actor, AccountAudit.SessionEnded) : null,
+            async () => await db.Set<UserSession>().Where(s => s.Id == sessionId && s.UserId == actor.UserId).ExecuteDeleteAsync(cancellationToken) == 1,
+            cancellationToken);
     }
 
-    /// <summary>Ends every session, and changes the security stamp so no older cookie or token survives.</summary>
-    public async Task EndAllAsync(Guid userId, CancellationToken cancellationToken)
+    /// <summary>Ends every session, and changes the security stamp so no older cookie survives.</summary>
+    public async Task EndAllAsync(ClaimsPrincipal person, CancellationToken cancellationToken)
     {
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        if (await users.GetUserAsync(person) is not { } user)
         {
-            await db.Set<UserSession>().Where(s => s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+            return;
         }
 
-        if (await users.FindByIdAsync(userId.ToString()) is { } user)
-        {
-            await users.UpdateSecurityStampAsync(user);
-        }
+        await AccountAudit.RunAsync(
+            db,
+            audit,
+            _ => new AccountSecurityChanged(AccountAudit.Actor(person), AccountAudit.AllSessionsEnded),
+            async () =>
+            {
+                await EndAllInTransactionAsync(user);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>The effect alone, for a caller that already holds the transaction and records its own event.</summary>
+    internal async Task EndAllInTransactionAsync(UserAccount user)
+    {
+        await db.Set<UserSession>().Where(s => s.UserId == user.Id).ExecuteDeleteAsync();
+        await users.UpdateSecurityStampAsync(user);
     }
 }

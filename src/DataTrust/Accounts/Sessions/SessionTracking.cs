@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using DataTrust.Audit;
+using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -35,9 +37,15 @@ internal static class SessionTracking
             CreatedAt = now,
             LastSeenAt = now,
         };
+        // The session row and the sign-in entry commit together; if the audit write fails, so does the sign-in.
         await using var db = await services.GetRequiredService<IDbContextFactory<DataTrustDbContext>>().CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
         db.Add(session);
+        var method = identity.HasClaim("amr", "mfa") ? "password+totp" : "password";
+        var actor = AccountAudit.Actor(userId, identity.FindAll(ClaimTypes.Role).Select(c => c.Value));
+        await services.GetRequiredService<IAuditLog>().AppendAsync(db, new SignedIn(actor, method));
         await db.SaveChangesAsync();
+        await transaction.CommitAsync();
 
         foreach (var stale in identity.FindAll(SessionClaim).ToList())
         {
@@ -77,11 +85,19 @@ internal static class SessionTracking
 
     public static async Task OnSigningOut(CookieSigningOutContext context)
     {
-        var claim = context.HttpContext.User.FindFirst(SessionClaim)?.Value;
-        if (Guid.TryParse(claim, out var sessionId))
+        var user = context.HttpContext.User;
+        if (!Guid.TryParse(user.FindFirst(SessionClaim)?.Value, out var sessionId))
         {
-            await using var db = await context.HttpContext.RequestServices.GetRequiredService<IDbContextFactory<DataTrustDbContext>>().CreateDbContextAsync();
-            await db.Set<UserSession>().Where(s => s.Id == sessionId).ExecuteDeleteAsync();
+            return;
+        }
+
+        var services = context.HttpContext.RequestServices;
+        await using var db = await services.GetRequiredService<IDbContextFactory<DataTrustDbContext>>().CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        if (await db.Set<UserSession>().Where(s => s.Id == sessionId).ExecuteDeleteAsync() == 1)
+        {
+            await services.GetRequiredService<IAuditLog>().AppendAsync(db, new SignedOut(AccountAudit.Actor(user)));
+            await transaction.CommitAsync();
         }
     }
 

@@ -9,7 +9,7 @@ namespace DataTrust.Common.Web;
 /// configured <c>DataTrust:Issuer</c>; only in Development may it fall back to the request's own
 /// host, because a Host header is attacker-controlled (password-reset link poisoning).
 /// </summary>
-public sealed class PublicOrigin(IOptions<DataTrustOptions> options, IHostEnvironment environment)
+internal sealed class PublicOrigin(IOptions<DataTrustOptions> options, IHostEnvironment environment)
 {
     public string For(HttpRequest request)
     {

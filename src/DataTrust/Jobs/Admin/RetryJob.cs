@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using DataTrust.Audit;
+using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,6 +29,7 @@ internal static partial class RetryJob
         string id,
         ClaimsPrincipal user,
         IDbContextFactory<DataTrustDbContext> contexts,
+        IAuditLog audit,
         TimeProvider clock,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -37,7 +40,9 @@ internal static partial class RetryJob
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var result = await RunAsync(db, jobId, clock.GetUtcNow(), cancellationToken);
+        var actor = AuditActor.FromUser(user, AuditActorType.Operator) ?? throw new InvalidOperationException("An operator retries jobs.");
+        var result = await RunAsync(db, audit, actor, jobId, clock.GetUtcNow(), cancellationToken);
+
         switch (result.Outcome)
         {
             case Outcome.NotFound:
@@ -53,8 +58,10 @@ internal static partial class RetryJob
         }
     }
 
-    public static async Task<Result> RunAsync(DataTrustDbContext db, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Requeues the job and records who did it, in one transaction.</summary>
+    public static async Task<Result> RunAsync(DataTrustDbContext db, IAuditLog audit, AuditActor actor, Guid id, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var retried = await db.Set<Job>()
             .Where(j => j.Id == id && (j.State == JobState.Failed || j.State == JobState.DeadLettered))
             .ExecuteUpdateAsync(s => s
@@ -64,6 +71,8 @@ internal static partial class RetryJob
                 .SetProperty(j => j.FinishedAt, (DateTimeOffset?)null), cancellationToken);
         if (retried == 1)
         {
+            await audit.AppendAsync(db, new AdminChanged(actor, "job.retry", new AuditObject("job", id.ToString("D"))), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             return new Result(Outcome.Retried, JobState.Queued);
         }
 

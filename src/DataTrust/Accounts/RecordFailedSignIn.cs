@@ -1,0 +1,24 @@
+using DataTrust.Audit;
+using DataTrust.Audit.Events;
+using DataTrust.Persistence;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace DataTrust.Accounts;
+
+/// <summary>
+/// Records a refused sign-in. The account is named (by pseudonym, in the log) only when the address
+/// matched one; the typed address itself is never recorded.
+/// </summary>
+internal sealed class RecordFailedSignIn(UserManager<UserAccount> users, IAuditLog audit, IDbContextFactory<DataTrustDbContext> contexts)
+{
+    public async Task HandleAsync(string email, SignInResult result, string step, CancellationToken cancellationToken)
+    {
+        var account = await users.FindByEmailAsync(email);
+        var reason = result.IsLockedOut ? "locked_out"
+            : result.IsNotAllowed ? "not_allowed"
+            : account is null ? "unknown_account"
+            : step == "password" ? "bad_password" : "bad_second_factor";
+        await audit.RecordAsync(contexts, new SignInFailed(account?.Id, reason), cancellationToken);
+    }
+}
