@@ -3,6 +3,8 @@ using DataTrust.Common;
 using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
 using DataTrust.Common.Http;
+using DataTrust.Identity;
+using DataTrust.Identity.Clients;
 using DataTrust.Persistence;
 using DataTrust.Policies;
 using Microsoft.AspNetCore.Builder;
@@ -42,6 +44,7 @@ public static class DataTrustHost
         services.AddDataTrustStorage();
         services.AddAccounts();
         services.AddPolicies();
+        services.AddOidcProvider();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -84,6 +87,8 @@ public static class DataTrustHost
         {
             await scope.ServiceProvider.GetRequiredService<DemoData>().SeedAsync(cancellationToken);
         }
+
+        await scope.ServiceProvider.PrepareOidcProviderAsync(cancellationToken);
     }
 
     public static WebApplication UseDataTrust(this WebApplication app)
@@ -103,6 +108,8 @@ public static class DataTrustHost
 
         app.MapHealthEndpoints();
         app.MapPolicyEndpoints();
+        app.MapOidcProvider();
+        app.MapAdminClients();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

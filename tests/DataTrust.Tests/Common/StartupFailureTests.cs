@@ -138,6 +138,7 @@ public sealed class StartupFailureTests
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DataTrust__DataDirectory"] = Path.Combine(workingDirectory, "data");
+        start.Environment["DataTrust__Issuer"] = $"http://127.0.0.1:{port}";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -41,6 +41,11 @@ public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<stri
             ["ConnectionStrings:DataTrust"] = _database.ConnectionString,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (Environment != "Development")
+        {
+            values["DataTrust:Issuer"] = "http://localhost"; // outside Development the issuer must be configured
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>(StringComparer.Ordinal))
         {
             values[key] = value;

@@ -54,6 +54,7 @@ public sealed class PolicyStartupTests : IDisposable
             ["DataTrust:PoliciesDirectory"] = policiesDirectory,
             ["Storage:Provider"] = _database.Provider.ToString(),
             ["ConnectionStrings:DataTrust"] = _database.ConnectionString,
+            ["DataTrust:Issuer"] = "https://datatrust.example",
         });
         builder.AddDataTrust();
         return builder.Build();
