@@ -57,7 +57,7 @@ internal sealed class AuthorizationInteraction(
         var stamp = SessionStamp.Read(session);
         var userId = UserId(session.Principal);
         var mustSignIn = stamp is null || userId is null
-            || (request.Prompts("login") && stamp.Value.AuthTime.ToUnixTimeSeconds() < row.CreatedAt.ToUnixTimeSeconds())
+            || (request.Prompts("login") && stamp.Value.AuthTime <= row.CreatedAt)
             || (request.MaxAge is { } maxAge && (now - stamp.Value.AuthTime).TotalSeconds > maxAge);
         if (mustSignIn)
         {

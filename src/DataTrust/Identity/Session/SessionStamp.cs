@@ -7,7 +7,8 @@ namespace DataTrust.Identity.Session;
 
 /// <summary>
 /// Stamps each sign-in session with the time the person authenticated (OIDC <c>auth_time</c>) and a
-/// session id (<c>sid</c>). They live in the cookie's authentication properties, which survive sliding
+/// session id (<c>sid</c>). Milliseconds, so that <c>prompt=login</c> can tell a sign-in that happened
+/// after the request from one in the same second before it. They live in the cookie's authentication properties, which survive sliding
 /// renewal and security-stamp refreshes, where the issue time and the claims do not.
 /// </summary>
 internal static class SessionStamp
@@ -22,7 +23,7 @@ internal static class SessionStamp
         {
             if (!context.Properties.Items.ContainsKey(AuthTimeKey))
             {
-                context.Properties.Items[AuthTimeKey] = clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+                context.Properties.Items[AuthTimeKey] = clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
                 context.Properties.Items[SessionIdKey] = TokenHash.NewValue();
             }
 
@@ -34,12 +35,12 @@ internal static class SessionStamp
     {
         if (!result.Succeeded || result.Properties is not { } properties
             || !properties.Items.TryGetValue(AuthTimeKey, out var authTime)
-            || !long.TryParse(authTime, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            || !long.TryParse(authTime, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
             || !properties.Items.TryGetValue(SessionIdKey, out var sessionId) || string.IsNullOrEmpty(sessionId))
         {
             return null;
         }
 
-        return (DateTimeOffset.FromUnixTimeSeconds(seconds), sessionId);
+        return (DateTimeOffset.FromUnixTimeMilliseconds(milliseconds), sessionId);
     }
 }
