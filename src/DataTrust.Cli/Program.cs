@@ -9,5 +9,7 @@ var root = new RootCommand("datatrust: operate a DataTrust information bank from
     SeedCommand.Create(),
     HealthCommand.Create(),
     PolicyCommand.Create(),
+    KeysCommand.Create(),
+    ClientsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
