@@ -44,6 +44,7 @@ internal static class OidcProvider
         services.AddScoped<AuthorizationInteraction>();
         services.AddScoped<EndSessionRequestValidator>();
         services.AddScoped<Clients.ClientRegistry>();
+        services.AddSingleton<Maintenance.ExpiredProtocolRecords>();
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .PostConfigure<TimeProvider>((cookie, clock) => SessionStamp.Install(cookie, clock));
         return services;

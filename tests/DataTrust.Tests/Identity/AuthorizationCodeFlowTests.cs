@@ -395,6 +395,24 @@ public abstract class AuthorizationCodeFlowTests(StorageProvider provider) : IDi
     }
 
     [Fact]
+    public async Task Max_age_zero_asks_for_sign_in_once_and_then_issues_the_code()
+    {
+        var browser = await ResidentAsync();
+        await CodeAsync(browser: browser); // consent given
+        _factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        var query = Oidc.AuthorizeQuery("demo-business", Oidc.NewPkce().Challenge);
+        query["max_age"] = "0";
+
+        var toLogin = await browser.GetAsync("/connect/authorize?" + Oidc.Query(query));
+        var login = toLogin.Headers.Location!.OriginalString;
+        login.ShouldStartWith("/account/login");
+        _factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        var signedIn = await SignIn.PostLoginAsync(browser, "hanako@example.jp", "DataTrust-demo-2026", Oidc.Parameters(new Uri("http://localhost" + login))["returnUrl"]);
+
+        Oidc.Code(await Oidc.FollowAsync(browser, signedIn));
+    }
+
+    [Fact]
     public async Task Denying_consent_sends_access_denied_and_remembers_nothing()
     {
         var browser = await ResidentAsync();

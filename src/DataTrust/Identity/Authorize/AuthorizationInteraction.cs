@@ -56,9 +56,12 @@ internal sealed class AuthorizationInteraction(
         var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var stamp = SessionStamp.Read(session);
         var userId = UserId(session.Principal);
+        // A sign-in after the request satisfies prompt=login and any max_age (max_age=0 included),
+        // so coming back from the login page never loops.
+        var signedInSinceRequest = stamp is { } s && s.AuthTime > row.CreatedAt;
         var mustSignIn = stamp is null || userId is null
-            || (request.Prompts("login") && stamp.Value.AuthTime <= row.CreatedAt)
-            || (request.MaxAge is { } maxAge && (now - stamp.Value.AuthTime).TotalSeconds > maxAge);
+            || (request.Prompts("login") && !signedInSinceRequest)
+            || (request.MaxAge is { } maxAge && !signedInSinceRequest && (now - stamp.Value.AuthTime).TotalSeconds > maxAge);
         if (mustSignIn)
         {
             if (request.Prompts("none"))
