@@ -160,6 +160,37 @@ public abstract class AuthorizationCodeFlowTests(StorageProvider provider) : IDi
     }
 
     [Fact]
+    public async Task A_client_that_registered_RS256_gets_RS256_ID_tokens_that_verify_against_the_JWK_Set()
+    {
+        await Oidc.AddClientAsync(_factory, new Client
+        {
+            ClientId = "rs256-app",
+            DisplayName = "RS256 app",
+            Kind = ClientKind.ResidentApp,
+            TokenEndpointAuthMethod = "none",
+            RedirectUris = [Oidc.RedirectUri],
+            GrantTypes = ["authorization_code"],
+            IdTokenSignedResponseAlg = "RS256",
+        });
+        var (code, verifier) = await CodeAsync("rs256-app", "openid");
+        using var http = Http();
+
+        var tokens = await Oidc.Json(await http.SendAsync(Oidc.TokenRequest(CodeForm(code, verifier, "rs256-app"))));
+
+        var idToken = tokens.GetProperty("id_token").GetString()!;
+        new JsonWebToken(idToken).Alg.ShouldBe("RS256");
+        var jwks = new JsonWebKeySet(await http.GetStringAsync("/.well-known/jwks.json"));
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(idToken, new TokenValidationParameters
+        {
+            ValidIssuer = Oidc.Issuer,
+            ValidAudience = "rs256-app",
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+        });
+        result.IsValid.ShouldBeTrue(result.Exception?.Message);
+        tokens.TryGetProperty("refresh_token", out _).ShouldBeFalse("not registered for refresh tokens");
+    }
+
+    [Fact]
     public async Task A_second_use_of_a_code_is_invalid_grant_and_revokes_what_the_first_use_issued()
     {
         var (code, verifier) = await CodeAsync();
