@@ -461,6 +461,24 @@ public abstract class AuthorizationCodeFlowTests(StorageProvider provider) : IDi
     }
 
     [Fact]
+    public async Task Switching_the_language_on_the_consent_page_keeps_the_request()
+    {
+        var browser = await ResidentAsync();
+        var response = await Oidc.AuthorizeAsync(browser, Oidc.AuthorizeQuery("demo-business", Oidc.NewPkce().Challenge), allowConsent: false);
+        var consentPath = response.Headers.Location!.OriginalString;
+        var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await browser.GetStringAsync(consentPath));
+        var toEnglish = page.QuerySelector("a[hreflang=en]")!.GetAttribute("href")!;
+
+        var switched = await browser.GetAsync(toEnglish);
+        var back = switched.Headers.Location!.OriginalString;
+        var english = await browser.GetStringAsync(back);
+
+        back.ShouldBe(consentPath);
+        english.ShouldContain("Allow");
+        english.ShouldContain("Your e-mail address");
+    }
+
+    [Fact]
     public async Task A_consent_post_without_the_anti_forgery_token_is_refused()
     {
         var browser = await ResidentAsync();
