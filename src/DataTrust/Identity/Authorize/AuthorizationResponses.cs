@@ -52,7 +52,8 @@ internal static class AuthorizationResponses
             <html lang="{(englishReader ? "en" : "ja")}">
             <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{WebUtility.HtmlEncode(title)} — DataTrust</title><link rel="stylesheet" href="/css/site.css"></head>
-            <body><main id="main"><h1>{WebUtility.HtmlEncode(title)}</h1>
+            <body><header class="site-header"><a class="brand" href="/">DataTrust <span class="brand-sub">{(englishReader ? "Personal data trust" : "情報銀行")}</span></a></header>
+            <main id="main"><h1>{WebUtility.HtmlEncode(title)}</h1>
             <p role="alert">{WebUtility.HtmlEncode(text)}</p>
             <p><a href="/">{WebUtility.HtmlEncode(back)}</a></p></main></body></html>
             """;
