@@ -616,6 +616,75 @@ public abstract class AuthorizationCodeFlowTests(StorageProvider provider) : IDi
     }
 
     [Fact]
+    public async Task A_request_uri_that_expired_or_belongs_to_another_client_is_shown_on_a_page()
+    {
+        var browser = await ResidentAsync();
+        using var http = Http();
+        var pushed = await http.SendAsync(Oidc.TokenRequest(Oidc.AuthorizeQuery("demo-business", Oidc.NewPkce().Challenge), "demo-business", Oidc.BusinessSecret, "/connect/par"));
+        var requestUri = (await Oidc.Json(pushed)).GetProperty("request_uri").GetString()!;
+
+        var foreign = await browser.GetAsync("/connect/authorize?" + Oidc.Query(new Dictionary<string, string> { ["client_id"] = "demo-city-app", ["request_uri"] = requestUri }));
+        _factory.Clock.Advance(TimeSpan.FromSeconds(61));
+        var expired = await browser.GetAsync("/connect/authorize?" + Oidc.Query(new Dictionary<string, string> { ["client_id"] = "demo-business", ["request_uri"] = requestUri }));
+
+        foreach (var response in new[] { foreign, expired })
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            response.Headers.Location.ShouldBeNull();
+        }
+    }
+
+    [Fact]
+    public async Task PAR_refuses_a_nested_request_uri_a_bad_client_and_a_dpop_jkt_that_differs_from_the_proof()
+    {
+        using var http = Http();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+        var nested = Oidc.AuthorizeQuery("demo-business", Oidc.NewPkce().Challenge);
+        nested["request_uri"] = "urn:ietf:params:oauth:request_uri:abc";
+        await Oidc.ShouldBeOAuthError(await http.SendAsync(Oidc.TokenRequest(nested, "demo-business", Oidc.BusinessSecret, "/connect/par")), "invalid_request");
+
+        var badSecret = await http.SendAsync(Oidc.TokenRequest(Oidc.AuthorizeQuery("demo-business", Oidc.NewPkce().Challenge), "demo-business", "wrong", "/connect/par"));
+        await Oidc.ShouldBeOAuthError(badSecret, "invalid_client", HttpStatusCode.Unauthorized);
+
+        var mismatched = Oidc.AuthorizeQuery("demo-business", Oidc.NewPkce().Challenge);
+        mismatched["dpop_jkt"] = Oidc.Thumbprint(otherKey);
+        var request = Oidc.TokenRequest(mismatched, "demo-business", Oidc.BusinessSecret, "/connect/par");
+        request.Headers.Add("DPoP", Oidc.DPoPProof(key, "POST", Oidc.Issuer + "/connect/par"));
+        await Oidc.ShouldBeOAuthError(await http.SendAsync(request), "invalid_dpop_proof");
+
+        var plain = Oidc.AuthorizeQuery("demo-business", Oidc.NewPkce().Verifier);
+        plain["code_challenge_method"] = "plain";
+        await Oidc.ShouldBeOAuthError(await http.SendAsync(Oidc.TokenRequest(plain, "demo-business", Oidc.BusinessSecret, "/connect/par")), "invalid_request");
+
+        await using var db = _factory.NewDbContext();
+        (await db.Set<AuthorizationRequest>().CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task A_code_bound_by_dpop_jkt_is_redeemed_only_with_that_key()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var browser = await ResidentAsync();
+        var (verifier, challenge) = Oidc.NewPkce();
+        var query = Oidc.AuthorizeQuery("demo-city-app", challenge, "openid");
+        query["dpop_jkt"] = Oidc.Thumbprint(key);
+        var code = Oidc.Code(await Oidc.AuthorizeAsync(browser, query));
+        using var http = Http();
+
+        var withOtherKey = Oidc.TokenRequest(CodeForm(code, verifier, "demo-city-app"));
+        withOtherKey.Headers.Add("DPoP", Oidc.DPoPProof(otherKey, "POST", Oidc.Issuer + "/connect/token"));
+        await Oidc.ShouldBeOAuthError(await http.SendAsync(withOtherKey), "invalid_dpop_proof");
+        (await Oidc.AccessTokenCount(_factory)).ShouldBe(0);
+
+        var withKey = Oidc.TokenRequest(CodeForm(code, verifier, "demo-city-app"));
+        withKey.Headers.Add("DPoP", Oidc.DPoPProof(key, "POST", Oidc.Issuer + "/connect/token"));
+        (await http.SendAsync(withKey)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task DPoP_binds_tokens_to_the_key_and_userinfo_requires_a_matching_proof()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -174,9 +174,10 @@ internal sealed class ClientRegistry(DataTrustDbContext db, TimeProvider clock, 
             Add("grantTypes", "refresh_token needs authorization_code.");
         }
 
-        if (isPublic && r.HighAssurance)
+        if (r.HighAssurance && r.TokenEndpointAuthMethod != ClientAuthenticator.PrivateKeyJwt)
         {
-            Add("highAssurance", "A high-assurance client must authenticate (FAPI 2.0): use private_key_jwt.");
+            // FAPI 2.0 Security Profile §5.3.1.1: private_key_jwt (or mTLS, which DataTrust does not offer).
+            Add("highAssurance", "A high-assurance client must authenticate with private_key_jwt (FAPI 2.0).");
         }
 
         if (r.TokenEndpointAuthMethod == ClientAuthenticator.PrivateKeyJwt)
