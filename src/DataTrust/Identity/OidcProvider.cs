@@ -13,6 +13,7 @@ using DataTrust.Identity.Session;
 using DataTrust.Identity.Subjects;
 using DataTrust.Identity.Token;
 using DataTrust.Identity.UserInfo;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -43,6 +44,9 @@ internal static class OidcProvider
         services.AddScoped<RefreshTokenGrant>();
         services.AddScoped<AuthorizationInteraction>();
         services.AddScoped<EndSessionRequestValidator>();
+        services.AddScoped<ResourceServer.ProtectedResourceAuthenticator>();
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ResourceServer.AccessTokenAuthenticationHandler>(
+            ResourceServer.AccessTokenAuthentication.Scheme, configureOptions: null);
         services.AddScoped<Clients.ClientRegistry>();
         services.AddSingleton<Maintenance.ExpiredProtocolRecords>();
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)

@@ -28,7 +28,7 @@ public sealed class ManualClock : TimeProvider
 }
 
 /// <summary>The service on a fresh database with a hand-moved clock.</summary>
-public sealed class OidcFactory(StorageProvider provider, IReadOnlyDictionary<string, string?>? settings = null) : DataTrustFactory(provider, settings)
+public class OidcFactory(StorageProvider provider, IReadOnlyDictionary<string, string?>? settings = null) : DataTrustFactory(provider, settings)
 {
     public ManualClock Clock { get; } = new();
 
