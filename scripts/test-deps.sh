@@ -14,3 +14,13 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   echo "test-deps: installing PostgreSQL server binaries"
   apt_install postgresql
 fi
+
+# npm packages of the conformance run (openid-client, a certified relying party), pinned by the lock file.
+if [ ! -d tests/conformance/node_modules/openid-client ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "test-deps: installing Node.js and npm"
+    apt_install nodejs npm
+  fi
+  echo "test-deps: installing the conformance run's npm packages"
+  npm ci --prefix tests/conformance --no-audit --no-fund
+fi

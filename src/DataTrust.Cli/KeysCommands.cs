@@ -9,7 +9,8 @@ using Spectre.Console;
 namespace DataTrust.Cli;
 
 /// <summary>
-/// <c>datatrust keys status | add-kek | rotate-kek | destroy-kek --version N | rotate-dek --resident ID</c>:
+/// <c>datatrust keys status | add-kek | rotate-kek | destroy-kek --version N | rotate-dek --resident ID</c>
+/// (and rotate-signing | list-signing, see <see cref="SigningKeyCommands"/>):
 /// the vault's key hierarchy (docs/vault-keys.md). Rotations are resumable: after an interruption, run the
 /// same command again. Exit codes: 0 done, 1 refused or failed, 2 nothing changed here (instructions printed).
 /// </summary>
@@ -17,10 +18,16 @@ internal static class KeysCommands
 {
     public static Command Create()
     {
-        return new Command("keys", "The vault's key-encryption keys and residents' data keys.")
+        var keys = new Command("keys", "Keys: the vault's key-encryption keys and residents' data keys, and the token-signing keys.")
         {
             Status(), AddKek(), RotateKek(), DestroyKek(), RotateDek(),
         };
+        foreach (var command in SigningKeyCommands.Create())
+        {
+            keys.Subcommands.Add(command);
+        }
+
+        return keys;
     }
 
     private static Command Status()

@@ -12,5 +12,6 @@ var root = new RootCommand("datatrust: operate a DataTrust information bank from
     PolicyCommand.Create(),
     JobsCommand.Create(),
     AuditCommands.Create(),
+    ClientsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

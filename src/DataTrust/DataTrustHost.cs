@@ -5,6 +5,8 @@ using DataTrust.Common;
 using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
 using DataTrust.Common.Http;
+using DataTrust.Identity;
+using DataTrust.Identity.Clients;
 using DataTrust.Jobs;
 using DataTrust.Jobs.Admin;
 using DataTrust.Persistence;
@@ -50,6 +52,7 @@ public static class DataTrustHost
         services.AddJobs(configuration);
         services.AddVault();
         services.AddAudit();
+        services.AddOidcProvider();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -94,6 +97,8 @@ public static class DataTrustHost
         {
             await scope.ServiceProvider.GetRequiredService<DemoData>().SeedAsync(cancellationToken);
         }
+
+        await scope.ServiceProvider.PrepareOidcProviderAsync(cancellationToken);
     }
 
     public static WebApplication UseDataTrust(this WebApplication app)
@@ -115,6 +120,8 @@ public static class DataTrustHost
         app.MapPolicyEndpoints();
         app.MapJobsAdmin();
         app.MapAuditEndpoints();
+        app.MapOidcProvider();
+        app.MapAdminClients();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

@@ -148,6 +148,7 @@ public sealed class StartupFailureTests
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DataTrust__DataDirectory"] = Path.Combine(workingDirectory, "data");
+        start.Environment["DataTrust__Issuer"] = $"http://127.0.0.1:{port}";
         if (withVaultKey)
         {
             // Production refuses to start without vault keys; these tests are about other settings.
@@ -155,7 +156,6 @@ public sealed class StartupFailureTests
         }
 
         start.Environment["Audit__PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -48,6 +48,11 @@ public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<stri
             values["Vault:Keys:1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         }
 
+        if (!Environment.Equals("Development", StringComparison.Ordinal))
+        {
+            values["DataTrust:Issuer"] = "http://localhost"; // outside Development the issuer must be configured
+        }
+
         if (settings?.ContainsKey("Audit:PseudonymKey") != true)
         {
             values["Audit:PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));

@@ -54,6 +54,7 @@ public sealed class PolicyStartupTests : IDisposable
             ["DataTrust:PoliciesDirectory"] = policiesDirectory,
             ["Storage:Provider"] = _database.Provider.ToString(),
             ["ConnectionStrings:DataTrust"] = _database.ConnectionString,
+            ["DataTrust:Issuer"] = "https://datatrust.example",
             ["Vault:Keys:1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Audit:PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         });

@@ -20,6 +20,7 @@ internal sealed class DemoData(
 {
     public const string Password = "DataTrust-demo-2026";
     public const string RedirectUri = "http://127.0.0.1:8400/callback";
+    public const string PostLogoutRedirectUri = "http://127.0.0.1:8400/logged-out";
 
     internal static readonly (string Email, string Name, string Role)[] Accounts =
     [
@@ -66,6 +67,7 @@ internal sealed class DemoData(
             TokenEndpointAuthMethod = "client_secret_basic",
             SecretHash = ClientSecretHasher.Hash("demo-business-secret"),
             RedirectUris = [RedirectUri],
+            PostLogoutRedirectUris = [PostLogoutRedirectUri],
             GrantTypes = ["authorization_code", "refresh_token", "client_credentials"],
         }, cancellationToken);
         await AddClientAsync(new Client
@@ -75,6 +77,7 @@ internal sealed class DemoData(
             Kind = ClientKind.ResidentApp,
             TokenEndpointAuthMethod = "none",
             RedirectUris = [RedirectUri],
+            PostLogoutRedirectUris = [PostLogoutRedirectUri],
             GrantTypes = ["authorization_code", "refresh_token"],
         }, cancellationToken);
         await AddClientAsync(new Client

@@ -27,6 +27,18 @@ public sealed class Client
 
     public List<string> GrantTypes { get; set; } = [];
 
+    /// <summary>Scopes beyond the OpenID Connect ones that the client may ask for (API scopes).</summary>
+    public List<string> Scopes { get; set; } = [];
+
+    /// <summary><c>RS256</c> when the client registered it (OIDC Registration); ES256 otherwise.</summary>
+    public string? IdTokenSignedResponseAlg { get; set; }
+
+    /// <summary>
+    /// Host that groups this client's pairwise subjects (OIDC Core §8.1); the redirect URIs' host when
+    /// unset. Clients of one organisation may share a sector, clients of different recipients never.
+    /// </summary>
+    public string? SectorIdentifier { get; set; }
+
     /// <summary>High-assurance clients must use PAR and DPoP (FAPI 2.0 Security Profile).</summary>
     public bool HighAssurance { get; set; }
 

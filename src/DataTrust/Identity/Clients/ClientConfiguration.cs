@@ -19,5 +19,8 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<Client>
         client.Property(c => c.RedirectUris).HasSpaceSeparatedConversion();
         client.Property(c => c.PostLogoutRedirectUris).HasSpaceSeparatedConversion();
         client.Property(c => c.GrantTypes).HasSpaceSeparatedConversion();
+        client.Property(c => c.Scopes).HasSpaceSeparatedConversion();
+        client.Property(c => c.IdTokenSignedResponseAlg).HasMaxLength(8);
+        client.Property(c => c.SectorIdentifier).HasMaxLength(200);
     }
 }

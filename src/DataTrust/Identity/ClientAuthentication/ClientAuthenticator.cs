@@ -1,0 +1,207 @@
+using System.Net.Http.Headers;
+using System.Text;
+using DataTrust.Identity.Clients;
+using DataTrust.Identity.Protocol;
+using DataTrust.Persistence;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace DataTrust.Identity.ClientAuthentication;
+
+/// <summary>
+/// Authenticates the client at the token, PAR, introspection and revocation endpoints with the one
+/// method it registered: <c>client_secret_basic</c>, <c>client_secret_post</c>, <c>private_key_jwt</c>
+/// (RFC 7523 §3 with <c>jti</c> replay protection) or <c>none</c> for public clients.
+/// </summary>
+internal sealed class ClientAuthenticator(
+    DataTrustDbContext db,
+    Issuer issuer,
+    ReplayCache replays,
+    TimeProvider clock,
+    IOptions<OidcOptions> options,
+    ILoggerFactory loggers)
+{
+    public const string SecretBasic = "client_secret_basic";
+    public const string SecretPost = "client_secret_post";
+    public const string PrivateKeyJwt = "private_key_jwt";
+    public const string None = "none";
+
+    public static readonly string[] Methods = [SecretBasic, SecretPost, PrivateKeyJwt, None];
+    public static readonly string[] AssertionAlgorithms = [SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSsaPssSha256];
+
+    private static readonly TimeSpan LongestAssertionLifetime = TimeSpan.FromHours(1);
+
+    public async Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var usesBasic = authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
+        var usesPost = parameters.Has("client_secret");
+        var usesAssertion = parameters.Has("client_assertion") || parameters.Has("client_assertion_type");
+        if ((usesBasic ? 1 : 0) + (usesPost ? 1 : 0) + (usesAssertion ? 1 : 0) > 1)
+        {
+            return (null, OAuthError.InvalidRequest("Use exactly one client authentication method (RFC 6749 §2.3)."));
+        }
+
+        if (usesBasic)
+        {
+            return await BasicAsync(authorization, parameters, cancellationToken);
+        }
+
+        if (usesAssertion)
+        {
+            return await AssertionAsync(context, parameters, cancellationToken);
+        }
+
+        var clientId = parameters["client_id"];
+        if (clientId is null)
+        {
+            return Fail(null, None, "no client_id and no client authentication");
+        }
+
+        var client = await FindAsync(clientId, cancellationToken);
+        if (client is null)
+        {
+            return Fail(clientId, usesPost ? SecretPost : None, "unknown or disabled client");
+        }
+
+        if (usesPost)
+        {
+            return client.TokenEndpointAuthMethod == SecretPost && ClientSecretHasher.Verify(client.SecretHash, parameters["client_secret"]!)
+                ? (client, null)
+                : Fail(clientId, SecretPost, "wrong secret or method not registered");
+        }
+
+        return client.TokenEndpointAuthMethod == None
+            ? (client, null)
+            : Fail(clientId, None, $"client must authenticate with {client.TokenEndpointAuthMethod}");
+    }
+
+    private async Task<(Client?, OAuthError?)> BasicAsync(string authorization, RequestParameters parameters, CancellationToken cancellationToken)
+    {
+        string clientId, secret;
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(AuthenticationHeaderValue.Parse(authorization).Parameter ?? ""));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                return Fail(null, SecretBasic, "malformed credentials");
+            }
+
+            // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
+            clientId = FormDecode(decoded[..colon]);
+            secret = FormDecode(decoded[(colon + 1)..]);
+        }
+        catch (FormatException)
+        {
+            return Fail(null, SecretBasic, "malformed credentials");
+        }
+
+        if (parameters["client_id"] is { } bodyId && bodyId != clientId)
+        {
+            return Fail(clientId, SecretBasic, "client_id in the body differs from the credentials");
+        }
+
+        var client = await FindAsync(clientId, cancellationToken);
+        return client is not null && client.TokenEndpointAuthMethod == SecretBasic && ClientSecretHasher.Verify(client.SecretHash, secret)
+            ? (client, null)
+            : Fail(clientId, SecretBasic, "unknown client, wrong secret or method not registered");
+    }
+
+    private async Task<(Client?, OAuthError?)> AssertionAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken)
+    {
+        if (parameters["client_assertion_type"] != Endpoints.ClientAssertionType || parameters["client_assertion"] is not { } assertion)
+        {
+            return Fail(parameters["client_id"], PrivateKeyJwt, "client_assertion_type must be " + Endpoints.ClientAssertionType);
+        }
+
+        JsonWebToken unverified;
+        try
+        {
+            unverified = new JsonWebToken(assertion);
+        }
+        catch (ArgumentException)
+        {
+            return Fail(parameters["client_id"], PrivateKeyJwt, "the assertion is not a JWT");
+        }
+
+        var clientId = unverified.Issuer;
+        if (string.IsNullOrEmpty(clientId) || (parameters["client_id"] is { } bodyId && bodyId != clientId))
+        {
+            return Fail(parameters["client_id"], PrivateKeyJwt, "iss missing or different from client_id");
+        }
+
+        var client = await FindAsync(clientId, cancellationToken);
+        if (client is null || client.TokenEndpointAuthMethod != PrivateKeyJwt || string.IsNullOrEmpty(client.Jwks))
+        {
+            return Fail(clientId, PrivateKeyJwt, "unknown client or method not registered");
+        }
+
+        var issuerId = issuer.For(context);
+        var validation = new TokenValidationParameters
+        {
+            IssuerSigningKeys = new JsonWebKeySet(client.Jwks).GetSigningKeys(),
+            ValidIssuer = clientId,
+            ValidAudiences = [issuerId, issuerId + Endpoints.Token, issuerId + context.Request.Path],
+            ValidateLifetime = false,
+            ValidAlgorithms = AssertionAlgorithms,
+            RequireSignedTokens = true,
+        };
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(assertion, validation);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken token)
+        {
+            return Fail(clientId, PrivateKeyJwt, "signature, issuer or audience invalid");
+        }
+
+        var now = clock.GetUtcNow();
+        var skew = options.Value.ProofClockSkew;
+        if (token.Subject != clientId)
+        {
+            return Fail(clientId, PrivateKeyJwt, "sub must be the client_id");
+        }
+
+        if (!token.TryGetPayloadValue<long>("exp", out var exp))
+        {
+            return Fail(clientId, PrivateKeyJwt, "exp missing");
+        }
+
+        var expires = DateTimeOffset.FromUnixTimeSeconds(exp);
+        if (expires + skew < now || expires > now + LongestAssertionLifetime)
+        {
+            return Fail(clientId, PrivateKeyJwt, "expired or too long-lived");
+        }
+
+        if (token.TryGetPayloadValue<long>("nbf", out var nbf) && DateTimeOffset.FromUnixTimeSeconds(nbf) > now + skew)
+        {
+            return Fail(clientId, PrivateKeyJwt, "not yet valid");
+        }
+
+        if (string.IsNullOrEmpty(token.Id))
+        {
+            return Fail(clientId, PrivateKeyJwt, "jti missing");
+        }
+
+        if (!await replays.TryRememberAsync("client_assertion", clientId, token.Id, expires + skew, cancellationToken))
+        {
+            IdentityEvents.ProofReplayed(loggers.Logger(), "client assertion", clientId);
+            return Fail(clientId, PrivateKeyJwt, "jti already used");
+        }
+
+        return (client, null);
+    }
+
+    private Task<Client?> FindAsync(string clientId, CancellationToken cancellationToken) =>
+        db.Set<Client>().SingleOrDefaultAsync(c => c.ClientId == clientId && c.Enabled, cancellationToken);
+
+    private (Client?, OAuthError?) Fail(string? clientId, string method, string reason)
+    {
+        IdentityEvents.ClientAuthenticationFailed(loggers.Logger(), clientId, method, reason);
+        return (null, OAuthError.InvalidClient("Client authentication failed."));
+    }
+
+    private static string FormDecode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
+}

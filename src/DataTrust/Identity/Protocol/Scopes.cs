@@ -1,0 +1,19 @@
+namespace DataTrust.Identity.Protocol;
+
+/// <summary>The OpenID Connect scopes this provider knows (OIDC Core §5.4, §11).</summary>
+internal static class Scopes
+{
+    public const string OpenId = "openid";
+    public const string Profile = "profile";
+    public const string Email = "email";
+    public const string OfflineAccess = "offline_access";
+
+    public static readonly string[] OpenIdConnect = [OpenId, Profile, Email, OfflineAccess];
+
+    public static List<string> Parse(string? scope) =>
+        [.. (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>RFC 6749 §3.3 scope-token: printable ASCII except space, double quote and backslash.</summary>
+    public static bool IsWellFormed(string scope) =>
+        scope.All(c => c == ' ' || (c >= 0x21 && c <= 0x7E && c != '"' && c != '\\'));
+}

@@ -1,0 +1,38 @@
+using DataTrust.Identity.Protocol;
+using DataTrust.Persistence;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DataTrust.Identity.Token;
+
+/// <summary>
+/// <c>grant_type=client_credentials</c> (RFC 6749 §4.4): a token for the client itself
+/// (<c>sub</c> = client id), with API scopes it is registered for; all of them when it names none (§3.3).
+/// </summary>
+internal sealed class ClientCredentialsGrant(
+    DataTrustDbContext db, TokenFactory tokens, Audiences audiences, Issuer issuer, IOptions<OidcOptions> options, ILoggerFactory loggers)
+{
+    public async Task<(IResult?, OAuthError?)> HandleAsync(TokenRequest request, CancellationToken cancellationToken)
+    {
+        var client = request.Client;
+        var requested = Scopes.Parse(request.Parameters["scope"]);
+        if (requested.Any(s => !client.Scopes.Contains(s, StringComparer.Ordinal)))
+        {
+            return (null, OAuthError.InvalidScope("The client is not registered for every requested scope."));
+        }
+
+        var scopes = requested.Count > 0 ? requested : client.Scopes;
+        var (audience, audienceError) = audiences.Resolve(request.Parameters.Resources, issuer.For(request.Context));
+        if (audience is null)
+        {
+            return (null, audienceError);
+        }
+
+        var subject = new AccessTokenSubject(client, client.ClientId, UserId: null, GrantId: null, AuthTime: null);
+        var (token, row) = await tokens.AccessTokenAsync(request.Context, subject, audience, scopes, request.Proof?.Jkt, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        IdentityEvents.TokenIssued(loggers.Logger(), client.ClientId, TokenEndpoint.ClientCredentials, null);
+        return (TokenFactory.Response(token, row, options.Value.AccessTokenLifetime, refreshToken: null, idToken: null), null);
+    }
+}

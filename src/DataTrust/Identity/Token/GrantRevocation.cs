@@ -1,0 +1,19 @@
+using DataTrust.Identity.Storage;
+using DataTrust.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace DataTrust.Identity.Token;
+
+/// <summary>
+/// Revokes a grant: every code, access token and refresh token issued under it stops working at once,
+/// because the token paths check the grant's status on every use (promise 2).
+/// </summary>
+internal static class GrantRevocation
+{
+    public static Task RevokeAsync(DataTrustDbContext db, Guid grantId, string reason, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.Set<Grant>()
+            .Where(g => g.Id == grantId && g.Status == GrantStatus.Active)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(g => g.Status, GrantStatus.Revoked).SetProperty(g => g.RevokedAt, now).SetProperty(g => g.RevokedReason, reason),
+                cancellationToken);
+}
