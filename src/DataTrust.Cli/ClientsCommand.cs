@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using DataTrust.Audit.Events;
 using DataTrust.Identity.Clients;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -54,7 +55,7 @@ internal static class ClientsCommand
                 parse.GetValue(clientId), parse.GetValue(name)!, parse.GetValue(kind)!, parse.GetValue(method)!,
                 parse.GetValue(redirectUris) ?? [], parse.GetValue(postLogoutUris) ?? [], parse.GetValue(grantTypes) ?? [], parse.GetValue(scopes) ?? [],
                 jwks, parse.GetValue(highAssurance), parse.GetValue(idTokenAlg), parse.GetValue(sector));
-            var (client, errors) = await services.GetRequiredService<ClientRegistry>().RegisterAsync(registration, ct);
+            var (client, errors) = await services.GetRequiredService<ClientRegistry>().RegisterAsync(registration, AuditActor.System("cli"), ct);
             if (client is null)
             {
                 foreach (var (field, messages) in errors!)
@@ -96,7 +97,7 @@ internal static class ClientsCommand
         rotate.SetAction((parse, cancellationToken) => CliHost.Run(parse, async (services, _, ct) =>
         {
             var id = parse.GetValue(target)!;
-            if (await services.GetRequiredService<ClientRegistry>().RotateSecretAsync(id, ct) is not { } secret)
+            if (await services.GetRequiredService<ClientRegistry>().RotateSecretAsync(id, AuditActor.System("cli"), ct) is not { } secret)
             {
                 await Console.Error.WriteLineAsync($"datatrust: no client '{id}' authenticates with a client secret.");
                 return 1;
@@ -111,7 +112,7 @@ internal static class ClientsCommand
         disable.SetAction((parse, cancellationToken) => CliHost.Run(parse, async (services, _, ct) =>
         {
             var id = parse.GetValue(target)!;
-            if (!await services.GetRequiredService<ClientRegistry>().DisableAsync(id, ct))
+            if (!await services.GetRequiredService<ClientRegistry>().DisableAsync(id, AuditActor.System("cli"), ct))
             {
                 await Console.Error.WriteLineAsync($"datatrust: no client '{id}' is registered.");
                 return 1;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DataTrust.Audit.Events;
 using DataTrust.Identity;
 using DataTrust.Identity.Keys;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +27,7 @@ internal static class SigningKeyCommands
         rotate.SetAction((parse, cancellationToken) => CliHost.Run(parse, async (services, _, ct) =>
         {
             var delay = parse.GetValue(publishDelay) ?? services.GetRequiredService<IOptions<OidcOptions>>().Value.KeyPublishDelay;
-            var created = await services.GetRequiredService<SigningKeyStore>().RotateAsync(delay, ct);
+            var created = await services.GetRequiredService<SigningKeyStore>().RotateAsync(delay, AuditActor.System("cli"), ct);
             if (created.Count == 0)
             {
                 await Console.Error.WriteLineAsync("datatrust: a rotation is already under way (a key waits to start signing); see 'datatrust keys list-signing'.");

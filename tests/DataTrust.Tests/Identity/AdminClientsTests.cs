@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using DataTrust.Accounts;
+using DataTrust.Audit.Storage;
 using DataTrust.Identity.Clients;
 using DataTrust.Persistence;
 using DataTrust.Tests.Infrastructure;
@@ -55,6 +56,14 @@ public sealed class AdminClientsTests : IDisposable
         (await admin.PostAsync($"/api/admin/clients/{clientId}/disable", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         var disabled = await http.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials" }, clientId, rotated.GetProperty("clientSecret").GetString()!));
         await Oidc.ShouldBeOAuthError(disabled, "invalid_client", HttpStatusCode.Unauthorized);
+
+        await using var audit = _factory.NewDbContext();
+        var changes = await audit.Set<AuditEntry>().AsNoTracking()
+            .Where(e => e.Action == "admin.changed" && e.Objects.Contains(clientId)).OrderBy(e => e.Seq).ToListAsync();
+        changes.Select(e => e.Details).ShouldBe(
+            ["{\"operation\":\"client.registered\"}", "{\"operation\":\"client.secret_rotated\"}", "{\"operation\":\"client.disabled\"}"]);
+        changes.ShouldAllBe(e => e.ActorType == "operator");
+        string.Join('\n', changes.Select(e => e.Details + e.Objects)).ShouldNotContain(secret);
     }
 
     [Theory]
@@ -69,6 +78,12 @@ public sealed class AdminClientsTests : IDisposable
         var response = await admin.PostAsJsonAsync("/api/admin/clients", Registration(redirectUri));
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        await using (var db = _factory.NewDbContext())
+        {
+            (await db.Set<AuditEntry>().CountAsync(e => e.Action == "admin.changed")).ShouldBe(0, "a refused registration records nothing");
+            (await db.Set<Client>().CountAsync(c => c.DisplayName == "交通事業者 (Transit)")).ShouldBe(0);
+        }
+
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
         (await Oidc.Json(response)).GetProperty("errors").GetProperty("redirectUris").GetArrayLength().ShouldBe(1);
     }

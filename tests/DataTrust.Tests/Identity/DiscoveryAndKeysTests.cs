@@ -92,8 +92,8 @@ public sealed class DiscoveryAndKeysTests : IDisposable
         var before = await KeyIdsAsync(http);
         var store = _factory.Services.GetRequiredService<SigningKeyStore>();
 
-        var created = await store.RotateAsync(TimeSpan.FromHours(1), CancellationToken.None);
-        (await store.RotateAsync(TimeSpan.FromHours(1), CancellationToken.None)).ShouldBeEmpty("a second rotation waits for the first");
+        var created = await store.RotateAsync(TimeSpan.FromHours(1), DataTrust.Audit.Events.AuditActor.System("test"), CancellationToken.None);
+        (await store.RotateAsync(TimeSpan.FromHours(1), DataTrust.Audit.Events.AuditActor.System("test"), CancellationToken.None)).ShouldBeEmpty("a second rotation waits for the first");
 
         var newEs256 = created.Single(k => k.Algorithm == "ES256").KeyId;
         var oldEs256 = before.Single(k => k.Alg == "ES256").Kid;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using DataTrust.Audit;
+using DataTrust.Audit.Events;
 using DataTrust.Identity.ClientAuthentication;
 using DataTrust.Identity.Keys;
 using DataTrust.Identity.Protocol;
@@ -53,9 +55,9 @@ public sealed record RegisteredClient(ClientView Client, string? ClientSecret);
 /// Registers and manages clients with the rules of RFC 9700 §2.1 and §4.1: redirect URIs absolute,
 /// exact, https (http only for loopback, RFC 8252 §7.3), no fragments; secrets generated here.
 /// </summary>
-internal sealed class ClientRegistry(DataTrustDbContext db, TimeProvider clock, ILoggerFactory loggers)
+internal sealed class ClientRegistry(DataTrustDbContext db, IAuditLog audit, TimeProvider clock, ILoggerFactory loggers)
 {
-    public async Task<(RegisteredClient? Client, Dictionary<string, string[]>? Errors)> RegisterAsync(ClientRegistration registration, CancellationToken cancellationToken)
+    public async Task<(RegisteredClient? Client, Dictionary<string, string[]>? Errors)> RegisterAsync(ClientRegistration registration, AuditActor actor, CancellationToken cancellationToken)
     {
         var errors = Validate(registration);
         var clientId = string.IsNullOrWhiteSpace(registration.ClientId) ? "dt-" + TokenHash.NewValue()[..22] : registration.ClientId.Trim();
@@ -89,8 +91,14 @@ internal sealed class ClientRegistry(DataTrustDbContext db, TimeProvider clock, 
             Enabled = true,
             CreatedAt = clock.GetUtcNow(),
         };
-        db.Add(client);
-        await db.SaveChangesAsync(cancellationToken);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            db.Add(client);
+            await db.SaveChangesAsync(cancellationToken);
+            await AuditAsync(actor, "client.registered", client.ClientId, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         IdentityEvents.ClientChanged(loggers.Logger(), client.ClientId, "registered");
         return (new RegisteredClient(ClientView.From(client), secret), null);
     }
@@ -102,7 +110,7 @@ internal sealed class ClientRegistry(DataTrustDbContext db, TimeProvider clock, 
         await db.Set<Client>().AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == clientId, cancellationToken) is { } client ? ClientView.From(client) : null;
 
     /// <summary>A new secret replaces the old one at once; null when the client is unknown or uses no secret.</summary>
-    public async Task<string?> RotateSecretAsync(string clientId, CancellationToken cancellationToken)
+    public async Task<string?> RotateSecretAsync(string clientId, AuditActor actor, CancellationToken cancellationToken)
     {
         var client = await db.Set<Client>().SingleOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
         if (client is null || !IsSecretMethod(client.TokenEndpointAuthMethod))
@@ -111,24 +119,36 @@ internal sealed class ClientRegistry(DataTrustDbContext db, TimeProvider clock, 
         }
 
         var secret = ClientSecretHasher.NewSecret();
-        client.SecretHash = ClientSecretHasher.Hash(secret);
-        await db.SaveChangesAsync(cancellationToken);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            client.SecretHash = ClientSecretHasher.Hash(secret);
+            await db.SaveChangesAsync(cancellationToken);
+            await AuditAsync(actor, "client.secret_rotated", client.ClientId, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         IdentityEvents.ClientChanged(loggers.Logger(), client.ClientId, "secret rotated");
         return secret;
     }
 
     /// <summary>Disables the client: it can no longer authenticate or start authorization requests.</summary>
-    public async Task<bool> DisableAsync(string clientId, CancellationToken cancellationToken)
+    public async Task<bool> DisableAsync(string clientId, AuditActor actor, CancellationToken cancellationToken)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var changed = await db.Set<Client>().Where(c => c.ClientId == clientId)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Enabled, false), cancellationToken);
         if (changed > 0)
         {
+            await AuditAsync(actor, "client.disabled", clientId, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             IdentityEvents.ClientChanged(loggers.Logger(), clientId, "disabled");
         }
 
         return changed > 0;
     }
+
+    private Task AuditAsync(AuditActor actor, string operation, string clientId, CancellationToken cancellationToken) =>
+        audit.AppendAsync(db, new AdminChanged(actor, operation, new AuditObject("client", clientId)), cancellationToken);
 
     private static bool IsSecretMethod(string method) => method is ClientAuthenticator.SecretBasic or ClientAuthenticator.SecretPost;
 

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using DataTrust.Audit;
+using DataTrust.Audit.Events;
 using DataTrust.Identity.Storage;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.DataProtection;
@@ -20,12 +22,16 @@ internal sealed class SigningKeyStore(
     IDbContextFactory<DataTrustDbContext> contexts,
     IDataProtectionProvider dataProtection,
     IOptions<OidcOptions> options,
+    IAuditLog audit,
     TimeProvider clock,
     ILoggerFactory loggers)
 {
     public const string ES256 = SecurityAlgorithms.EcdsaSha256;
     public const string RS256 = SecurityAlgorithms.RsaSha256;
     public static readonly string[] Algorithms = [ES256, RS256];
+
+    /// <summary>How the audit log names these keys.</summary>
+    private const string KeyKind = "token-signing";
 
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
 
@@ -39,15 +45,21 @@ internal sealed class SigningKeyStore(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
         var keys = await db.Set<SigningKey>().AsNoTracking().ToListAsync(cancellationToken);
-        foreach (var algorithm in Algorithms)
+        var missing = Algorithms.Where(a => !keys.Any(k => k.Algorithm == a && SignsAt(k, now))).ToList();
+        if (missing.Count == 0)
         {
-            if (!keys.Any(k => k.Algorithm == algorithm && SignsAt(k, now)))
-            {
-                db.Add(NewKey(algorithm, now, now));
-            }
+            return;
         }
 
+        // New keys are made before the transaction: protecting them may write the Data Protection key
+        // ring on another connection, which SQLite's single writer would otherwise block.
+        var created = missing.Select(a => NewKey(a, now, now)).ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.AddRange(created);
         await db.SaveChangesAsync(cancellationToken);
+        await audit.AppendAsync(db, [.. created.Select(k => new KeyOperation(AuditActor.System("startup"), KeyKind, k.KeyId, KeyOperationKind.Created))], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogCreated(created);
         Invalidate();
     }
 
@@ -56,18 +68,21 @@ internal sealed class SigningKeyStore(
     /// <paramref name="publishDelay"/>; the current key stops signing then and stays published until every
     /// token it signed has expired. Returns the new keys, or nothing when a rotation is already pending.
     /// </summary>
-    public async Task<IReadOnlyList<SigningKey>> RotateAsync(TimeSpan publishDelay, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SigningKey>> RotateAsync(TimeSpan publishDelay, AuditActor actor, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
+        var signsFrom = now + publishDelay;
+        var fresh = Algorithms.ToDictionary(a => a, a => NewKey(a, now, signsFrom), StringComparer.Ordinal); // before the transaction, see EnsureAsync
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var keys = await db.Set<SigningKey>().ToListAsync(cancellationToken);
         if (keys.Any(k => k.SignsFrom > now))
         {
             return [];
         }
 
-        var signsFrom = now + publishDelay;
         var created = new List<SigningKey>();
+        var events = new List<AuditEvent>();
         var logger = loggers.Logger();
         foreach (var algorithm in Algorithms)
         {
@@ -76,14 +91,19 @@ internal sealed class SigningKeyStore(
                 current.SignsUntil = signsFrom;
                 current.PublishedUntil = signsFrom + LongestTokenLifetime;
                 IdentityEvents.SigningKeyRetiring(logger, current.KeyId, signsFrom, current.PublishedUntil.Value);
+                events.Add(new KeyOperation(actor, KeyKind, current.KeyId, KeyOperationKind.Retired));
             }
 
-            var key = NewKey(algorithm, now, signsFrom);
+            var key = fresh[algorithm];
             db.Add(key);
             created.Add(key);
+            events.Add(new KeyOperation(actor, KeyKind, key.KeyId, KeyOperationKind.Created));
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await audit.AppendAsync(db, events, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogCreated(created);
         Invalidate();
         return created;
     }
@@ -222,8 +242,15 @@ internal sealed class SigningKeyStore(
             SignsFrom = signsFrom,
         };
         CryptographicOperations.ZeroMemory(pkcs8);
-        IdentityEvents.SigningKeyCreated(loggers.Logger(), keyId, algorithm, signsFrom);
         return key;
+    }
+
+    private void LogCreated(IEnumerable<SigningKey> created)
+    {
+        foreach (var key in created)
+        {
+            IdentityEvents.SigningKeyCreated(loggers.Logger(), key.KeyId, key.Algorithm, key.SignsFrom);
+        }
     }
 
     private sealed record LoadedKey(SigningKey Row, JsonWebKey Public, Lazy<SecurityKey> Private);
