@@ -15,11 +15,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DataTrust.Tests.Audit;
 
 /// <summary>The auditor API over real HTTP, signed in through the real login form.</summary>
-public abstract class AuditApiTests(StorageProvider provider) : IDisposable
+public abstract class AuditApiTests(StorageProvider provider) : IDisposable, IAsyncLifetime
 {
     private readonly DataTrustFactory _factory = new(provider);
 
     public void Dispose() => _factory.Dispose();
+
+    public Task InitializeAsync() => _factory.StartWithEmptyAuditLogAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Theory]
     [InlineData("GET", "/api/audit/entries")]

@@ -14,11 +14,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DataTrust.Tests.Audit;
 
 /// <summary>The audit log on a real database: appends, atomicity, privacy, tamper detection (live and offline), proofs.</summary>
-public abstract class AuditLogTests(StorageProvider provider) : IDisposable
+public abstract class AuditLogTests(StorageProvider provider) : IDisposable, IAsyncLifetime
 {
     private readonly DataTrustFactory _factory = new(provider);
 
     public void Dispose() => _factory.Dispose();
+
+    public Task InitializeAsync() => _factory.StartWithEmptyAuditLogAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Appends_are_gapless_chained_and_verify()

@@ -14,6 +14,22 @@ internal static class AuditTestLog
     public static T Service<T>(this DataTrustFactory factory)
         where T : notnull => factory.Services.GetRequiredService<T>();
 
+    /// <summary>
+    /// Starts the service and empties its audit log, which start-up itself writes to (signing keys
+    /// created), so that a test of the log's mechanics can count from sequence 0.
+    /// </summary>
+    public static async Task StartWithEmptyAuditLogAsync(this DataTrustFactory factory)
+    {
+        factory.Services.ShouldNotBeNull();
+        await using var db = factory.NewDbContext();
+        await db.Set<AuditTreeNode>().ExecuteDeleteAsync();
+        await db.Set<AuditCheckpoint>().ExecuteDeleteAsync();
+        await db.Set<AuditEntry>().ExecuteDeleteAsync();
+        var head = await db.Set<AuditHead>().SingleAsync();
+        (head.Size, head.LastHash, head.Frontier) = (0, new byte[32], []);
+        await db.SaveChangesAsync();
+    }
+
     /// <summary>Appends events the way a capability does: one transaction, append, save, commit.</summary>
     public static async Task AppendAsync(this DataTrustFactory factory, params AuditEvent[] events)
     {

@@ -6,11 +6,15 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DataTrust.Tests.Audit;
 
 /// <summary>Several service instances writing at once, as on a shared PostgreSQL.</summary>
-public sealed class ConcurrentAppendTests : IDisposable
+public sealed class ConcurrentAppendTests : IDisposable, IAsyncLifetime
 {
     private readonly DataTrustFactory _factory = new(StorageProvider.Postgres);
 
     public void Dispose() => _factory.Dispose();
+
+    public Task InitializeAsync() => _factory.StartWithEmptyAuditLogAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Eight_concurrent_writers_leave_a_gapless_verifiable_log()

@@ -97,6 +97,17 @@ public sealed class DiscoveryAndKeysTests : IDisposable
 
         var newEs256 = created.Single(k => k.Algorithm == "ES256").KeyId;
         var oldEs256 = before.Single(k => k.Alg == "ES256").Kid;
+        await using (var db = _factory.NewDbContext())
+        {
+            var keyEntries = await db.Set<DataTrust.Audit.Storage.AuditEntry>().AsNoTracking()
+                .Where(e => e.Action.StartsWith("key.")).OrderBy(e => e.Seq).Select(e => new { e.Action, e.ActorId, e.Objects }).ToListAsync();
+            keyEntries.Count(e => e.Action == "key.created" && e.ActorId == "startup").ShouldBe(2, "start-up created one key per algorithm");
+            keyEntries.Count(e => e.Action == "key.created" && e.ActorId == "test").ShouldBe(2);
+            keyEntries.Count(e => e.Action == "key.retired" && e.ActorId == "test").ShouldBe(2);
+            keyEntries.ShouldContain(e => e.Action == "key.created" && e.Objects.Contains(newEs256));
+            keyEntries.ShouldContain(e => e.Action == "key.retired" && e.Objects.Contains(oldEs256));
+        }
+
         (await KeyIdsAsync(http)).Select(k => k.Kid).ShouldContain(newEs256, "published at once");
         SignerOf(await ClientTokenAsync(http)).ShouldBe(oldEs256, "still signing with the old key during the publish delay");
 
