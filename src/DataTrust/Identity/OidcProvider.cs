@@ -1,8 +1,8 @@
 using DataTrust.Common.Http;
 using DataTrust.Identity.Authorize;
 using DataTrust.Identity.ClientAuthentication;
-using DataTrust.Identity.Discovery;
 using DataTrust.Identity.DPoP;
+using DataTrust.Identity.Discovery;
 using DataTrust.Identity.Introspection;
 using DataTrust.Identity.Keys;
 using DataTrust.Identity.Logout;
@@ -13,6 +13,7 @@ using DataTrust.Identity.Session;
 using DataTrust.Identity.Subjects;
 using DataTrust.Identity.Token;
 using DataTrust.Identity.UserInfo;
+using DataTrust.Jobs;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
@@ -49,6 +50,8 @@ internal static class OidcProvider
             ResourceServer.AccessTokenAuthentication.Scheme, configureOptions: null);
         services.AddScoped<Clients.ClientRegistry>();
         services.AddSingleton<Maintenance.ExpiredProtocolRecords>();
+        services.AddJobHandler<Maintenance.PurgeExpiredProtocolRecordsJob>(Maintenance.PurgeExpiredProtocolRecordsJob.Kind);
+        services.AddRecurringJob(Maintenance.PurgeExpiredProtocolRecordsJob.Schedule, Maintenance.PurgeExpiredProtocolRecordsJob.Kind, TimeSpan.FromHours(1));
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .PostConfigure<TimeProvider>((cookie, clock) => SessionStamp.Install(cookie, clock));
         return services;

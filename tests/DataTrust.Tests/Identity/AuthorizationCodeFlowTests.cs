@@ -125,6 +125,12 @@ public abstract class AuthorizationCodeFlowTests(StorageProvider provider) : IDi
         Oidc.Code(second);
         await using var db = _factory.NewDbContext();
         (await db.Set<Grant>().CountAsync()).ShouldBe(1);
+        var decisions = await db.Set<DataTrust.Audit.Storage.AuditEntry>().AsNoTracking()
+            .Where(e => e.Action == "consent.client_access_decided").ToListAsync();
+        decisions.ShouldHaveSingleItem("a remembered consent is not asked, nor recorded, again");
+        decisions[0].Recipient.ShouldBe("demo-business");
+        decisions[0].Consent.ShouldBe((await db.Set<Grant>().SingleAsync()).Id.ToString("D"));
+        decisions[0].Details.ShouldContain("allowed");
     }
 
     [Fact]
@@ -458,6 +464,10 @@ public abstract class AuthorizationCodeFlowTests(StorageProvider provider) : IDi
         AssertRedirectedError(denied, "access_denied");
         await using var db = _factory.NewDbContext();
         (await db.Set<Grant>().CountAsync()).ShouldBe(0);
+        var decision = (await db.Set<DataTrust.Audit.Storage.AuditEntry>().AsNoTracking()
+            .Where(e => e.Action == "consent.client_access_decided").ToListAsync()).ShouldHaveSingleItem();
+        decision.Details.ShouldContain("declined");
+        decision.Consent.ShouldBeNull();
     }
 
     [Fact]

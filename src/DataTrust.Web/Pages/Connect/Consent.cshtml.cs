@@ -53,7 +53,7 @@ public sealed class ConsentModel : PageModel
 
         return new ResultAction(decision == "allow"
             ? await Interaction.AllowAsync(HttpContext, Id, userId.Value, cancellationToken)
-            : await Interaction.DenyAsync(HttpContext, Id, cancellationToken));
+            : await Interaction.DenyAsync(HttpContext, Id, userId.Value, cancellationToken));
     }
 
     private static string Describe(string scope) => scope switch

@@ -18,6 +18,7 @@ internal static class AuditAction
     public const string ConsentResumed = "consent.resumed";
     public const string ConsentRevoked = "consent.revoked";
     public const string ConsentExpired = "consent.expired";
+    public const string ClientAccessDecided = "consent.client_access_decided";
 
     // Brokering
     public const string DataReleased = "data.released";

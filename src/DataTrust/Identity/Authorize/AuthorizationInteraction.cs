@@ -3,6 +3,7 @@ using DataTrust.Identity.Clients;
 using DataTrust.Identity.Protocol;
 using DataTrust.Identity.Session;
 using DataTrust.Identity.Storage;
+using DataTrust.Audit;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +20,7 @@ namespace DataTrust.Identity.Authorize;
 /// single-use code. Each step reads the request from the database by its random id.
 /// </summary>
 internal sealed class AuthorizationInteraction(
-    DataTrustDbContext db, Issuer issuer, IOptions<OidcOptions> options, TimeProvider clock, ILoggerFactory loggers)
+    DataTrustDbContext db, IAuditLog audit, Issuer issuer, IOptions<OidcOptions> options, TimeProvider clock, ILoggerFactory loggers)
 {
     public static string ContinuePath(string id) => Endpoints.AuthorizeContinue + "?id=" + Uri.EscapeDataString(id);
 
@@ -121,6 +122,7 @@ internal sealed class AuthorizationInteraction(
         }
 
         var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var grant = await db.Set<Grant>()
             .Where(g => g.UserId == userId && g.ClientId == client.ClientId && g.Status == GrantStatus.Active && g.ExpiresAt > now)
             .OrderByDescending(g => g.CreatedAt)
@@ -142,17 +144,30 @@ internal sealed class AuthorizationInteraction(
         grant.ExpiresAt = now + options.Value.GrantLifetime;
         await db.Set<AuthorizationRequest>().Where(r => r.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.ConsentedAt, now), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        await audit.AppendAsync(db, new ClientAccessDecided(userId, grant.Id, client.ClientId, request.Scopes, Allowed: true), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         IdentityEvents.ConsentGiven(loggers.Logger(), client.ClientId, string.Join(' ', request.Scopes), grant.Id);
         return AuthorizationResponses.SeeOtherLocal(ContinuePath(row.Id));
     }
 
     /// <summary>The resident declined: the client hears <c>access_denied</c> (RFC 6749 §4.1.2.1).</summary>
-    public async Task<IResult> DenyAsync(HttpContext context, string id, CancellationToken cancellationToken)
+    public async Task<IResult> DenyAsync(HttpContext context, string id, Guid userId, CancellationToken cancellationToken)
     {
         var found = await FindAsync(id, cancellationToken);
-        if (found is not var (row, request, client) || !await ConsumeAsync(row.Id, clock.GetUtcNow(), cancellationToken))
+        if (found is not var (row, request, client))
         {
             return Expired();
+        }
+
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            if (!await ConsumeAsync(row.Id, clock.GetUtcNow(), cancellationToken))
+            {
+                return Expired();
+            }
+
+            await audit.AppendAsync(db, new ClientAccessDecided(userId, null, client.ClientId, request.Scopes, Allowed: false), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
         IdentityEvents.ConsentDenied(loggers.Logger(), client.ClientId);
