@@ -115,50 +115,29 @@ public sealed class StartupFailureTests
         var name = "missing_" + Guid.NewGuid().ToString("N")[..12];
         var connectionString = PostgresServer.Instance.ConnectionString(name);
 
-        var (exitCode, stderr) = await RunServiceAsync(
-            new()
-            {
-                ["Storage__Provider"] = "Postgres",
-                ["ConnectionStrings__DataTrust"] = connectionString,
-            },
-            stopAfterReady: true);
+        await using (await ServiceProcess.StartAsync("Production", new Dictionary<string, string>
+        {
+            ["Storage__Provider"] = "Postgres",
+            ["ConnectionStrings__DataTrust"] = connectionString,
+        }))
+        {
+            // ready: start-up created and migrated the database
+        }
 
-        exitCode.ShouldBe(0, stderr);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FROM \"__EFMigrationsHistory\"", connection);
         ((long)(await command.ExecuteScalarAsync())!).ShouldBeGreaterThan(0);
     }
 
-    internal static async Task<(int ExitCode, string Stderr)> RunServiceAsync(Dictionary<string, string> environment, bool stopAfterReady = false, bool withVaultKey = true)
+    /// <summary>Starts the service binary in Production with the given settings and waits for it to exit.</summary>
+    internal static async Task<(int ExitCode, string Stderr)> RunServiceAsync(Dictionary<string, string> environment, bool withVaultKey = true)
     {
-        var serviceDirectory = AppContext.BaseDirectory.Replace(
-            Path.Combine("tests", "DataTrust.Tests"), Path.Combine("src", "DataTrust.Web"), StringComparison.Ordinal);
         var workingDirectory = Directory.CreateTempSubdirectory("datatrust-start-").FullName;
-        var port = ClosedPort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = ServiceProcess.StartInfo("Production", workingDirectory, ServiceProcess.FreePort(), environment);
+        if (!withVaultKey)
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(serviceDirectory, "DataTrust.Web.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["DataTrust__DataDirectory"] = Path.Combine(workingDirectory, "data");
-        start.Environment["DataTrust__Issuer"] = $"http://127.0.0.1:{port}";
-        if (withVaultKey)
-        {
-            // Production refuses to start without vault keys; these tests are about other settings.
-            start.Environment["Vault__Keys__1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        }
-
-        start.Environment["Audit__PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
+            start.Environment.Remove("Vault__Keys__1");
         }
 
         using var process = Process.Start(start)!;
@@ -166,14 +145,6 @@ public sealed class StartupFailureTests
         _ = process.StandardOutput.ReadToEndAsync();
         try
         {
-            if (stopAfterReady)
-            {
-                await WaitUntilReadyAsync(port, process);
-                process.Kill(); // SIGKILL is enough: the assertion is about what start-up did
-                await process.WaitForExitAsync();
-                return (0, await stderr);
-            }
-
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await process.WaitForExitAsync(timeout.Token);
             return (process.ExitCode, await stderr);
@@ -187,30 +158,6 @@ public sealed class StartupFailureTests
 
             Directory.Delete(workingDirectory, recursive: true);
         }
-    }
-
-    private static async Task WaitUntilReadyAsync(int port, Process process)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            try
-            {
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("the service did not become ready");
     }
 
     private static int ClosedPort()

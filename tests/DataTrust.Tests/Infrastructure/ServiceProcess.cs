@@ -38,29 +38,13 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public static async Task<ServiceProcess> StartAsync(string environment, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var serviceDirectory = AppContext.BaseDirectory.Replace(
-            Path.Combine("tests", "DataTrust.Tests"), Path.Combine("src", "DataTrust.Web"), StringComparison.Ordinal);
         var directory = Directory.CreateTempSubdirectory("datatrust-service-").FullName;
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
+        var start = StartInfo(environment, directory, port, new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
         {
-            WorkingDirectory = directory,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(serviceDirectory, "DataTrust.Web.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
-        start.Environment["DataTrust__DataDirectory"] = Path.Combine(directory, "data");
-        start.Environment["RateLimiting__Sensitive__Burst"] = "1000";
-        start.Environment["RateLimiting__Sensitive__PermitsPerMinute"] = "6000";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
+            ["RateLimiting__Sensitive__Burst"] = "1000",
+            ["RateLimiting__Sensitive__PermitsPerMinute"] = "6000",
+        });
         var process = Process.Start(start)!;
         var service = new ServiceProcess(process, directory, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => service.Append(e.Data);
@@ -131,7 +115,43 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"the service did not become ready:\n{Output}");
     }
 
-    private static int FreePort()
+    /// <summary>
+    /// How to start the built service binary (src/DataTrust.Web's output for this test build) on a loopback
+    /// port with its data in <paramref name="directory"/>. Outside Development it gets the settings
+    /// Production requires (issuer, vault key, audit pseudonym key); <paramref name="settings"/> override them.
+    /// </summary>
+    internal static ProcessStartInfo StartInfo(string environment, string directory, int port, IReadOnlyDictionary<string, string> settings)
+    {
+        var serviceDirectory = AppContext.BaseDirectory.Replace(
+            Path.Combine("tests", "DataTrust.Tests"), Path.Combine("src", "DataTrust.Web"), StringComparison.Ordinal);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(serviceDirectory, "DataTrust.Web.dll"));
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        start.Environment["DataTrust__DataDirectory"] = Path.Combine(directory, "data");
+        if (environment != "Development")
+        {
+            start.Environment["DataTrust__Issuer"] = $"http://127.0.0.1:{port}";
+            start.Environment["Vault__Keys__1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            start.Environment["Audit__PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
+    }
+
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
