@@ -3,6 +3,7 @@ using DataTrust.Audit;
 using DataTrust.Audit.Events;
 using DataTrust.Audit.Verification;
 using DataTrust.Persistence;
+using DataTrust.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +27,7 @@ internal static class AuditAppendHarness
         var seconds = AuditVerifyHarness.Option(args, "--seconds", 15);
         var durable = !args.Contains("--unsafe");
 
-        using var cluster = PostgresCluster.Start(durable);
+        using var cluster = PostgresCluster.Start(durable, maxConnections: 200);
         var dataDirectory = Directory.CreateTempSubdirectory("datatrust-bench-data-").FullName;
         try
         {
@@ -37,6 +38,8 @@ internal static class AuditAppendHarness
                 ["ConnectionStrings:DataTrust"] = cluster.CreateDatabase("bench"),
                 ["DataTrust:DataDirectory"] = dataDirectory,
                 ["Audit:PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                ["Vault:Keys:1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                ["DataTrust:Issuer"] = "http://127.0.0.1",
             });
             builder.AddDataTrust();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
