@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a clean clone on a fresh machine: installs what the tests need
-# (PostgreSQL server binaries, and later Chromium and npm test tools), builds, runs every test
+# (PostgreSQL server binaries, Chromium with CJK fonts, npm test tools), builds, runs every test
 # on SQLite and on a real throwaway PostgreSQL, and ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
