@@ -36,7 +36,7 @@ public sealed class PortalPagesBrowserTests(PortalFixture portal)
         var page = session.Page;
         var suffix = language == "English" ? "en" : "ja";
         await page.SignInAsync(Roles.Resident);
-        foreach (var (path, name) in new[] { ("/", "home-signed-in"), ("/account/security", "security"), ("/me/history", "history") })
+        foreach (var (path, name) in new[] { ("/", "home-signed-in"), ("/account/security", "security"), ("/resident/history", "history") })
         {
             await page.GotoAsync(path);
             await page.SwitchLanguageAsync(language);

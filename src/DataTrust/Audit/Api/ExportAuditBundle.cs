@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using DataTrust.Audit.Events;
 using DataTrust.Audit.Verification;
 using DataTrust.Common.Http;
 using Microsoft.AspNetCore.Builder;
@@ -24,6 +25,13 @@ internal static class ExportAuditBundle
             return AuditEndpoints.NoAccountId();
         }
 
+        var (file, fileName) = await CreateAsync(exporter, actor, cancellationToken);
+        return TypedResults.File(file, "application/zip", fileName);
+    }
+
+    /// <summary>The bundle in a temporary file (deleted when the stream is closed), positioned at its start, and its download name.</summary>
+    internal static async Task<(Stream File, string FileName)> CreateAsync(AuditBundleExporter exporter, AuditActor actor, CancellationToken cancellationToken)
+    {
         // The bundle is built in a temporary file, then streamed: ZIP writing is synchronous, and a
         // failure half-way must not leave the client with half a bundle and a 200.
         var path = Path.Combine(Path.GetTempPath(), "datatrust-audit-" + Guid.NewGuid().ToString("N") + ".zip");
@@ -32,7 +40,7 @@ internal static class ExportAuditBundle
         {
             var summary = await exporter.ExportAsync(file, actor, cancellationToken);
             file.Position = 0;
-            return TypedResults.File(file, "application/zip", $"datatrust-audit-{summary.Entries}.zip");
+            return (file, $"datatrust-audit-{summary.Entries}.zip");
         }
         catch
         {

@@ -41,29 +41,58 @@ internal static class GetAuditEntry
             return AuditEndpoints.BadRequest("An entry is named by its sequence number, a non-negative integer.");
         }
 
+        try
+        {
+            return await LoadAsync(number, actor, contexts, log, cancellationToken) is { } detail
+                ? TypedResults.Ok(detail)
+                : AuditEndpoints.NotFound($"There is no audit entry {number}.");
+        }
+        catch (InvalidDataException)
+        {
+            return AuditEndpoints.Damaged();
+        }
+    }
+
+    /// <summary>
+    /// The entry with its proof, recorded as viewed; null when there is no such entry. Throws
+    /// <see cref="InvalidDataException"/> when the stored tree cannot produce the proof (damage).
+    /// </summary>
+    internal static async Task<Detail?> LoadAsync(long number, AuditActor actor, IDbContextFactory<DataTrustDbContext> contexts, IAuditLog log, CancellationToken cancellationToken)
+    {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (await db.Set<AuditEntry>().AsNoTracking().SingleOrDefaultAsync(e => e.Seq == number, cancellationToken) is not { } entry)
         {
-            return AuditEndpoints.NotFound($"There is no audit entry {number}.");
+            return null;
         }
 
         Inclusion? inclusion = null;
         if (await CheckpointSealer.LatestAsync(db, cancellationToken) is { } latest && entry.Seq < latest.TreeSize)
         {
-            List<byte[]> proof;
-            try
-            {
-                proof = await MerkleProofs.InclusionAsync(entry.Seq, latest.TreeSize, new AuditTreeReader(db), cancellationToken);
-            }
-            catch (InvalidDataException)
-            {
-                return AuditEndpoints.Damaged();
-            }
-
+            var proof = await MerkleProofs.InclusionAsync(entry.Seq, latest.TreeSize, new AuditTreeReader(db), cancellationToken);
             inclusion = new Inclusion(entry.Seq, latest.TreeSize, Convert.ToHexStringLower(latest.RootHash), proof.Select(Convert.ToHexStringLower).ToList(), latest.Jws);
         }
 
         await log.RecordAsync(contexts, new AuditEntryViewed(actor, number), cancellationToken);
-        return TypedResults.Ok(new Detail(AuditEntryView.From(entry), Encoding.UTF8.GetString(AuditEntryEncoding.Encode(entry)), inclusion));
+        return new Detail(AuditEntryView.From(entry), Encoding.UTF8.GetString(AuditEntryEncoding.Encode(entry)), inclusion);
+    }
+
+    /// <summary>
+    /// Checks a detail's proof as an outside verifier would: the checkpoint's signature under one of
+    /// the published keys, its root equal to the one shown, and the entry's leaf hash leading to that
+    /// root through the proof.
+    /// </summary>
+    internal static bool ProofHolds(Detail detail, IReadOnlyDictionary<string, System.Security.Cryptography.ECDsa> keys)
+    {
+        if (detail.Inclusion is not { } inclusion || CheckpointJws.Read(inclusion.Checkpoint) is not var (checkpoint, keyId)
+            || !keys.TryGetValue(keyId, out var key) || !CheckpointJws.VerifySignature(inclusion.Checkpoint, key))
+        {
+            return false;
+        }
+
+        var root = Convert.FromHexString(inclusion.RootHash);
+        var leaf = MerkleHash.Leaf(Encoding.UTF8.GetBytes(detail.Encoded));
+        return checkpoint.TreeSize == inclusion.TreeSize && checkpoint.RootHash.AsSpan().SequenceEqual(root)
+            && leaf.AsSpan().SequenceEqual(Convert.FromHexString(detail.Entry.LeafHash))
+            && MerkleProofs.VerifyInclusion(inclusion.LeafIndex, inclusion.TreeSize, leaf, inclusion.Proof.Select(Convert.FromHexString).ToList(), root);
     }
 }

@@ -25,7 +25,7 @@ internal static class SearchAuditEntries
 
     internal sealed record Page(IReadOnlyList<AuditEntryView> Items, long? NextAfter);
 
-    private sealed record Filters(
+    internal sealed record Filters(
         DateTimeOffset? From,
         DateTimeOffset? To,
         string? ActorType,
@@ -59,6 +59,18 @@ internal static class SearchAuditEntries
             return AuditEndpoints.BadRequest(error!);
         }
 
+        return TypedResults.Ok(await SearchAsync(filters, actor, contexts, log, pseudonyms, cancellationToken));
+    }
+
+    /// <summary>Runs a parsed search and records it (the API and the auditor console share this).</summary>
+    internal static async Task<Page> SearchAsync(
+        Filters filters,
+        AuditActor actor,
+        IDbContextFactory<DataTrustDbContext> contexts,
+        IAuditLog log,
+        AuditPseudonyms pseudonyms,
+        CancellationToken cancellationToken)
+    {
         var subject = filters.ResidentId is { } resident ? pseudonyms.Of(resident) : filters.Subject;
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.Set<AuditEntry>().AsNoTracking();
@@ -112,10 +124,10 @@ internal static class SearchAuditEntries
         var nextAfter = rows.Count > filters.Limit ? items[^1].Seq : (long?)null;
 
         await log.RecordAsync(contexts, new AuditLogSearched(actor, filters.ResidentId, filters.Subject, Describe(filters)), cancellationToken);
-        return TypedResults.Ok(new Page(items, nextAfter));
+        return new Page(items, nextAfter);
     }
 
-    private static (Filters? Filters, string? Error) Parse(IQueryCollection query)
+    internal static (Filters? Filters, string? Error) Parse(IQueryCollection query)
     {
         var known = new HashSet<string>(["from", "to", "actorType", "actorId", "action", "recipient", "consent", "subject", "residentId", "after", "limit"], StringComparer.Ordinal);
         if (query.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)

@@ -41,8 +41,20 @@ internal static class VerifyAuditLog
             return AuditEndpoints.BadRequest("'trustedCheckpoint' is not a checkpoint (a JWS compact serialisation as the API and bundles give them).");
         }
 
-        var report = await verifier.VerifyAsync(request?.TrustedCheckpoint, cancellationToken);
+        return TypedResults.Ok(await RunAsync(request?.TrustedCheckpoint, actor, verifier, contexts, log, cancellationToken));
+    }
+
+    /// <summary>Verifies the live log and records the verification with its outcome (the API and the auditor console share this).</summary>
+    internal static async Task<AuditVerificationReport> RunAsync(
+        string? trustedCheckpoint,
+        AuditActor actor,
+        LiveAuditVerifier verifier,
+        IDbContextFactory<DataTrustDbContext> contexts,
+        IAuditLog log,
+        CancellationToken cancellationToken)
+    {
+        var report = await verifier.VerifyAsync(trustedCheckpoint, cancellationToken);
         await log.RecordAsync(contexts, new AuditLogVerified(actor, report.Ok, report.Entries, report.FirstBadIndex), cancellationToken);
-        return TypedResults.Ok(report);
+        return report;
     }
 }
