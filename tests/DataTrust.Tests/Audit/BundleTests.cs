@@ -133,7 +133,7 @@ public sealed class BundleTests : IClassFixture<BundleTests.ExportedBundle>
 
     private string WithEntries(List<string> lines) => _bundle.Rewrite(AuditBundle.Entries, string.Concat(lines.Select(l => l + "\n")));
 
-    private static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
+    internal static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] arguments)
     {
         var cli = AppContext.BaseDirectory.Replace(
             System.IO.Path.Combine("tests", "DataTrust.Tests"), System.IO.Path.Combine("src", "DataTrust.Cli"), StringComparison.Ordinal);
