@@ -50,6 +50,10 @@ public abstract class ClientCredentialsTests(StorageProvider provider) : IDispos
         jwt.TryGetPayloadValue<long>("iat", out _).ShouldBeTrue();
         jwt.TryGetPayloadValue<long>("exp", out _).ShouldBeTrue();
         _factory.Logs.All.ShouldNotContain(body.GetProperty("access_token").GetString()!);
+        var entry = (await Oidc.TokenAuditAsync(_factory)).ShouldHaveSingleItem();
+        entry.Action.ShouldBe("token.issued");
+        (entry.ActorType, entry.ActorId, entry.Recipient, entry.Subject, entry.Consent).ShouldBe(("client", "demo-business", "demo-business", null, null));
+        entry.Details.ShouldBe("""{"grant_type":"client_credentials"}""");
     }
 
     [Fact]
@@ -76,6 +80,7 @@ public abstract class ClientCredentialsTests(StorageProvider provider) : IDispos
         await Oidc.ShouldBeOAuthError(response, "invalid_client", HttpStatusCode.Unauthorized);
         response.Headers.WwwAuthenticate.ToString().ShouldStartWith("Basic");
         (await Oidc.AccessTokenCount(_factory)).ShouldBe(0);
+        (await Oidc.TokenAuditAsync(_factory)).ShouldBeEmpty();
     }
 
     [Fact]
