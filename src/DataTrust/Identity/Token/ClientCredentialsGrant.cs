@@ -1,6 +1,4 @@
-using DataTrust.Audit;
 using DataTrust.Identity.Protocol;
-using DataTrust.Persistence;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,11 +10,10 @@ namespace DataTrust.Identity.Token;
 /// (<c>sub</c> = client id), with API scopes it is registered for; all of them when it names none (§3.3).
 /// </summary>
 internal sealed class ClientCredentialsGrant(
-    DataTrustDbContext db,
     TokenFactory tokens,
     Audiences audiences,
     Issuer issuer,
-    IAuditLog audit,
+    IssuanceGroupCommit groupCommit,
     IOptions<OidcOptions> options,
     ILoggerFactory loggers)
 {
@@ -37,13 +34,11 @@ internal sealed class ClientCredentialsGrant(
         }
 
         var subject = new AccessTokenSubject(client, client.ClientId, UserId: null, GrantId: null, AuthTime: null);
-        var (token, row) = await tokens.AccessTokenAsync(request.Context, subject, audience, scopes, request.Proof?.Jkt, cancellationToken);
-        // The token row (what makes revocation immediate) and its audit entry commit together; the
-        // row is written before the append so that the audit head stays locked only for the append.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await audit.AppendAsync(db, new TokenIssued(client.ClientId, TokenEndpoint.ClientCredentials, GrantId: null, Resident: null), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var (token, row) = await tokens.UnsavedAccessTokenAsync(request.Context, subject, audience, scopes, request.Proof?.Jkt, cancellationToken);
+
+        // The token row (what makes revocation immediate) and its audit entry commit together, grouped
+        // with other requests' tokens (see IssuanceGroupCommit); the token is sent only after that commit.
+        await groupCommit.CommitAsync(row, new TokenIssued(client.ClientId, TokenEndpoint.ClientCredentials, GrantId: null, Resident: null), cancellationToken);
         IdentityEvents.TokenIssued(loggers.Logger(), client.ClientId, TokenEndpoint.ClientCredentials, null);
         return (TokenFactory.Response(token, row, options.Value.AccessTokenLifetime, refreshToken: null, idToken: null), null);
     }
