@@ -1,8 +1,9 @@
-// A bounded load run against one provider's token endpoint (client_credentials) and discovery:
+// A bounded load run against one provider's token endpoint (client_credentials), introspection (RFC 7662,
+// of one live token, so every call reads its state) and discovery:
 // a fixed number of requests at a fixed concurrency, loopback only. Prints throughput and latency.
 //
-//   node load.mjs <issuer> <client_id> <client_secret> [requests=2000] [concurrency=16]
-const [issuer, clientId, secret, requestsArg, concurrencyArg] = process.argv.slice(2);
+//   node load.mjs <issuer> <client_id> <client_secret> [requests=2000] [concurrency=16] [resource of the introspected token]
+const [issuer, clientId, secret, requestsArg, concurrencyArg, introspectedResource] = process.argv.slice(2);
 const requests = Number(requestsArg ?? 2000);
 const concurrency = Number(concurrencyArg ?? 16);
 if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(issuer)) throw new Error('loopback targets only');
@@ -38,6 +39,22 @@ await run('token (client_credentials)', async () => {
   });
   const body = await response.json();
   return response.ok && typeof body.access_token === 'string';
+});
+
+const live = await (await fetch(metadata.token_endpoint, {
+  method: 'POST',
+  headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+  body: 'grant_type=client_credentials' + (introspectedResource ? '&resource=' + encodeURIComponent(introspectedResource) : ''),
+})).json();
+const introspectBody = 'token=' + encodeURIComponent(live.access_token);
+await run('introspection', async () => {
+  const response = await fetch(metadata.introspection_endpoint, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: introspectBody,
+  });
+  const body = await response.json();
+  return response.ok && body.active === true;
 });
 
 await run('discovery', async () => (await fetch(`${issuer}/.well-known/openid-configuration`)).ok);

@@ -1,5 +1,6 @@
 // oidc-provider (a certified OpenID provider) configured like DataTrust for the benchmarked path:
-// client_credentials with client_secret_basic, ES256-signed JWT access tokens (RFC 9068 style).
+// client_credentials with client_secret_basic, ES256-signed JWT access tokens (RFC 9068 style); opaque
+// tokens for the resource <issuer>/opaque, which the introspection run uses.
 // It keeps its state in memory (its development adapter), so it pays no database write per token.
 //
 //   node peer.mjs 5481
@@ -28,7 +29,10 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => issuer,
       useGrantedResource: () => true,
-      getResourceServerInfo: () => ({ scope: '', audience: issuer, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+      // oidc-provider cannot introspect JWT access tokens, so the introspection run asks for an opaque one.
+      getResourceServerInfo: (ctx, resource) => (resource === `${issuer}/opaque`
+        ? { scope: '', audience: resource, accessTokenFormat: 'opaque' }
+        : { scope: '', audience: issuer, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
     },
   },
 });

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Side-by-side figures: DataTrust (Release build, SQLite, Development demo clients, rate limit raised)
-# and oidc-provider on the same machine, same client_credentials load. Loopback only; both stop at the end.
-#   bash bench/oidc/run.sh [requests] [concurrency]
+# Side-by-side figures: DataTrust (Release build, Development demo clients, rate limit raised) and
+# oidc-provider on the same machine, same load (client_credentials tokens, introspection, discovery).
+# Loopback only; everything started here stops at the end.
+#   bash bench/oidc/run.sh [requests] [concurrency] [sqlite|postgres]
+# postgres: a throwaway local cluster (initdb/pg_ctl, default durability: fsync and synchronous_commit on).
 set -euo pipefail
 cd "$(dirname "$0")"
 requests=${1:-2000}
 concurrency=${2:-16}
+store=${3:-sqlite}
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
 dotnet build ../../src/DataTrust.Web -c Release -v quiet -nologo >/dev/null
 
@@ -14,7 +17,19 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-ASPNETCORE_ENVIRONMENT=Development DataTrust__DataDirectory="$work/data" Logging__LogLevel__Default=Warning \
+storage=()
+if [ "$store" = postgres ]; then
+  bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  runas=()
+  if [ "$(id -u)" = 0 ]; then chown postgres "$work"; runas=(runuser -u postgres --); fi
+  "${runas[@]}" "$bin/initdb" -D "$work/pg" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  "${runas[@]}" "$bin/pg_ctl" start -w -D "$work/pg" -l "$work/pg.log" -o "-p 55480 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$work -c max_connections=200" >/dev/null
+  cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; "${runas[@]}" "$bin/pg_ctl" stop -m fast -D "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"; }
+  "${runas[@]}" "$bin/createdb" -h 127.0.0.1 -p 55480 -U postgres datatrust
+  storage=(Storage__Provider=Postgres "ConnectionStrings__DataTrust=Host=127.0.0.1;Port=55480;Username=postgres;Database=datatrust")
+fi
+
+env "${storage[@]}" ASPNETCORE_ENVIRONMENT=Development DataTrust__DataDirectory="$work/data" Logging__LogLevel__Default=Warning \
   RateLimiting__Sensitive__Burst=1000000 RateLimiting__Sensitive__PermitsPerMinute=60000000 \
   dotnet ../../src/DataTrust.Web/bin/Release/net10.0/DataTrust.Web.dll --urls http://127.0.0.1:5480 >"$work/datatrust.log" 2>&1 &
 pids+=($!)
@@ -25,7 +40,7 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
-echo "== DataTrust (SQLite; one access_tokens row per token)"
+echo "== DataTrust ($store; one access_tokens row and one audit entry per token)"
 node load.mjs http://127.0.0.1:5480 demo-provider demo-provider-secret "$requests" "$concurrency"
 echo "== oidc-provider $(node -p "require('./node_modules/oidc-provider/package.json').version") (in-memory adapter; JWT access tokens)"
-node load.mjs http://127.0.0.1:5481 bench-client bench-secret "$requests" "$concurrency"
+node load.mjs http://127.0.0.1:5481 bench-client bench-secret "$requests" "$concurrency" http://127.0.0.1:5481/opaque

@@ -24,6 +24,8 @@ internal static class AccountAudit
     public const string PasswordReset = "password.reset";
     public const string TwoFactorEnabled = "two_factor.enabled";
     public const string TwoFactorDisabled = "two_factor.disabled";
+    public const string PasskeyAdded = "passkey.added";
+    public const string PasskeyRemoved = "passkey.removed";
     public const string SessionEnded = "session.ended";
     public const string AllSessionsEnded = "sessions.ended_all";
 

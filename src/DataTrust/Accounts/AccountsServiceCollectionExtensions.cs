@@ -1,4 +1,5 @@
 using DataTrust.Accounts.Mail;
+using DataTrust.Accounts.Passkeys;
 using DataTrust.Accounts.Recovery;
 using DataTrust.Accounts.Registration;
 using DataTrust.Accounts.Sessions;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace DataTrust.Accounts;
@@ -60,6 +62,10 @@ internal static class AccountsServiceCollectionExtensions
         services.AddScoped<ResetPassword>();
         services.AddScoped<EndSessions>();
         services.AddScoped<AuthenticatorEnrolment>();
+        services.AddScoped<PasskeyEnrolment>();
+        services.AddScoped<PasskeySignIn>();
+        services.TryAddScoped<IPasskeyHandler<UserAccount>, PasskeyHandler<UserAccount>>();
+        services.AddOptions<IdentityPasskeyOptions>().BindConfiguration("DataTrust:Passkeys");
         services.AddScoped<RecordFailedSignIn>();
         return services;
     }

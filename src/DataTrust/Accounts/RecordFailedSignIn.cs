@@ -21,4 +21,8 @@ internal sealed class RecordFailedSignIn(UserManager<UserAccount> users, IAuditL
             : step == "password" ? "bad_password" : "bad_second_factor";
         await audit.RecordAsync(contexts, new SignInFailed(account?.Id, reason), cancellationToken);
     }
+
+    /// <summary>A passkey that did not verify names no account: the assertion is not trusted to say whose it is.</summary>
+    public Task HandlePasskeyAsync(SignInResult result, CancellationToken cancellationToken) =>
+        audit.RecordAsync(contexts, new SignInFailed(null, result.IsLockedOut ? "locked_out" : result.IsNotAllowed ? "not_allowed" : "bad_passkey"), cancellationToken);
 }

@@ -39,6 +39,7 @@ internal static class OidcProvider
         services.AddScoped<ClientAuthenticator>();
         services.AddScoped<DPoPProofValidator>();
         services.AddScoped<TokenFactory>();
+        services.AddSingleton<IssuanceGroupCommit>();
         services.AddScoped<AccessTokenValidator>();
         services.AddScoped<ClientCredentialsGrant>();
         services.AddScoped<AuthorizationCodeGrant>();

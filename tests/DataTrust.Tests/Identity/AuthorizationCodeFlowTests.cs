@@ -214,6 +214,32 @@ public abstract class AuthorizationCodeFlowTests(StorageProvider provider) : IDi
             new() { ["grant_type"] = "refresh_token", ["refresh_token"] = first.GetProperty("refresh_token").GetString()! }, "demo-business", Oidc.BusinessSecret));
         await Oidc.ShouldBeOAuthError(refresh, "invalid_grant");
         (await Oidc.AccessTokenCount(_factory)).ShouldBe(1);
+        await using var db = _factory.NewDbContext();
+        var grant = await db.Set<Grant>().SingleAsync();
+        var entries = await Oidc.TokenAuditAsync(_factory);
+        entries.Select(e => e.Action).ShouldBe(["token.issued", "token.code_replayed"], "one entry per issuance and one per replay; the refused refresh records nothing");
+        entries.ShouldAllBe(e => e.ActorType == "client" && e.ActorId == "demo-business" && e.Recipient == "demo-business" && e.Consent == grant.Id.ToString("D"));
+        entries[0].Details.ShouldBe("""{"grant_type":"authorization_code"}""");
+        entries[1].Details.ShouldBe("""{"grant_revoked":true}""");
+        entries[0].Subject.ShouldNotBeNull();
+        entries[0].Subject.ShouldBe(entries[1].Subject);
+        entries[0].Subject!.ShouldNotContain(grant.UserId.ToString("D"), Case.Insensitive, "residents appear under a pseudonym");
+        string.Concat(entries.Select(e => e.Details + e.Objects)).ShouldNotContain(accessToken[..20]);
+    }
+
+    [Fact]
+    public async Task A_third_use_of_a_code_is_recorded_as_a_replay_that_found_the_grant_already_revoked()
+    {
+        var (code, verifier) = await CodeAsync();
+        using var http = Http();
+        (await RedeemAsync(http, CodeForm(code, verifier))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await Oidc.ShouldBeOAuthError(await RedeemAsync(http, CodeForm(code, verifier)), "invalid_grant");
+
+        await Oidc.ShouldBeOAuthError(await RedeemAsync(http, CodeForm(code, verifier)), "invalid_grant");
+
+        var replays = (await Oidc.TokenAuditAsync(_factory)).Where(e => e.Action == "token.code_replayed").Select(e => e.Details).ToList();
+        replays.ShouldBe(["""{"grant_revoked":true}""", """{"grant_revoked":false}"""]);
+        (await Oidc.AccessTokenCount(_factory)).ShouldBe(1);
     }
 
     [Fact]
@@ -526,6 +552,13 @@ public abstract class AuthorizationCodeFlowTests(StorageProvider provider) : IDi
         (await Oidc.AccessTokenCount(_factory)).ShouldBe(issuedBefore);
         await using var db = _factory.NewDbContext();
         (await db.Set<Grant>().SingleAsync()).Status.ShouldBe(GrantStatus.Revoked);
+        var entries = await Oidc.TokenAuditAsync(_factory);
+        entries.Select(e => e.Action + " " + e.Details).ShouldBe([
+            """token.issued {"grant_type":"authorization_code"}""",
+            """token.issued {"grant_type":"refresh_token"}""",
+            """token.refresh_token_reused {"grant_revoked":true}""",
+        ]);
+        entries.ShouldAllBe(e => e.Recipient == "demo-city-app" && e.Subject != null);
     }
 
     [Fact]

@@ -50,6 +50,33 @@ public abstract class ClientCredentialsTests(StorageProvider provider) : IDispos
         jwt.TryGetPayloadValue<long>("iat", out _).ShouldBeTrue();
         jwt.TryGetPayloadValue<long>("exp", out _).ShouldBeTrue();
         _factory.Logs.All.ShouldNotContain(body.GetProperty("access_token").GetString()!);
+        var entry = (await Oidc.TokenAuditAsync(_factory)).ShouldHaveSingleItem();
+        entry.Action.ShouldBe("token.issued");
+        (entry.ActorType, entry.ActorId, entry.Recipient, entry.Subject, entry.Consent).ShouldBe(("client", "demo-business", "demo-business", null, null));
+        entry.Details.ShouldBe("""{"grant_type":"client_credentials"}""");
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_each_get_a_stored_token_and_exactly_one_audit_entry()
+    {
+        using var factory = new OidcFactory(provider, new Dictionary<string, string?> { ["RateLimiting:Sensitive:Burst"] = "1000" });
+        using var http = factory.CreateClient();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ =>
+            http.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials" }, "demo-business", Oidc.BusinessSecret))));
+
+        responses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
+        var tokens = await Task.WhenAll(responses.Select(async r => (await Oidc.Json(r)).GetProperty("access_token").GetString()!));
+        tokens.Select(t => new JsonWebToken(t).Id).Distinct().Count().ShouldBe(24);
+        (await Oidc.AccessTokenCount(factory)).ShouldBe(24);
+        var entries = await Oidc.TokenAuditAsync(factory);
+        entries.Count.ShouldBe(24);
+        entries.ShouldAllBe(e => e.Action == "token.issued" && e.Recipient == "demo-business");
+        foreach (var token in tokens)
+        {
+            var introspection = await Oidc.Json(await http.SendAsync(Oidc.TokenRequest(new() { ["token"] = token }, "demo-business", Oidc.BusinessSecret, "/connect/introspect")));
+            introspection.GetProperty("active").GetBoolean().ShouldBeTrue("a token is committed before it is sent");
+        }
     }
 
     [Fact]
@@ -76,6 +103,7 @@ public abstract class ClientCredentialsTests(StorageProvider provider) : IDispos
         await Oidc.ShouldBeOAuthError(response, "invalid_client", HttpStatusCode.Unauthorized);
         response.Headers.WwwAuthenticate.ToString().ShouldStartWith("Basic");
         (await Oidc.AccessTokenCount(_factory)).ShouldBe(0);
+        (await Oidc.TokenAuditAsync(_factory)).ShouldBeEmpty();
     }
 
     [Fact]

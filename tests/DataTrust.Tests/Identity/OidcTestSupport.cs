@@ -188,6 +188,14 @@ public static class Oidc
         return await db.Set<IssuedAccessToken>().CountAsync();
     }
 
+    /// <summary>The audit entries of the token endpoint (<c>token.*</c>), oldest first.</summary>
+    internal static async Task<List<DataTrust.Audit.Storage.AuditEntry>> TokenAuditAsync(DataTrustFactory factory)
+    {
+        await using var db = factory.NewDbContext();
+        return await db.Set<DataTrust.Audit.Storage.AuditEntry>().AsNoTracking()
+            .Where(e => e.Action.StartsWith("token.")).OrderBy(e => e.Seq).ToListAsync();
+    }
+
     public static async Task<int> RefreshTokenCount(DataTrustFactory factory)
     {
         await using var db = factory.NewDbContext();

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using DataTrust.Accounts;
+using DataTrust.Accounts.Passkeys;
 using DataTrust.Web.Localization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace DataTrust.Web.Pages.Account;
 
 [EnableRateLimiting("sensitive")]
-internal sealed class LoginModel(SignInManager<UserAccount> signIn, RecordFailedSignIn recordFailure) : PageModel
+internal sealed class LoginModel(SignInManager<UserAccount> signIn, PasskeySignIn passkeySignIn, RecordFailedSignIn recordFailure) : PageModel
 {
     [BindProperty]
     [Required]
@@ -34,6 +35,30 @@ internal sealed class LoginModel(SignInManager<UserAccount> signIn, RecordFailed
         {
             Email = loginHint;
         }
+    }
+
+    /// <summary>Options for <c>navigator.credentials.get()</c> (any of the person's passkeys: discoverable credentials).</summary>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync() =>
+        Content(await signIn.MakePasskeyRequestOptionsAsync(user: null), "application/json");
+
+    public async Task<IActionResult> OnPostPasskeyAsync([FromForm] string? credentialJson)
+    {
+        ModelState.Clear();
+        if (!string.IsNullOrEmpty(credentialJson))
+        {
+            var result = await passkeySignIn.SignInAsync(credentialJson);
+            if (result.Succeeded)
+            {
+                return LocalRedirect(PortalLocalization.LocalOrHome(ReturnUrl));
+            }
+
+            await recordFailure.HandlePasskeyAsync(result, HttpContext.RequestAborted);
+        }
+
+        Error = Text.T(
+            "パスキーでログインできませんでした。もう一度ためすか、パスワードでログインしてください。",
+            "We could not sign you in with that passkey. Try again, or sign in with your password.");
+        return Page();
     }
 
     public async Task<IActionResult> OnPostAsync()

@@ -41,7 +41,7 @@ internal static class SessionTracking
         await using var db = await services.GetRequiredService<IDbContextFactory<DataTrustDbContext>>().CreateDbContextAsync();
         await using var transaction = await db.Database.BeginTransactionAsync();
         db.Add(session);
-        var method = identity.HasClaim("amr", "mfa") ? "password+totp" : "password";
+        var method = identity.HasClaim("amr", Passkeys.PasskeySignIn.Method) ? Passkeys.PasskeySignIn.Method : identity.HasClaim("amr", "mfa") ? "password+totp" : "password";
         var actor = AccountAudit.Actor(userId, identity.FindAll(ClaimTypes.Role).Select(c => c.Value));
         await services.GetRequiredService<IAuditLog>().AppendAsync(db, new SignedIn(actor, method));
         await db.SaveChangesAsync();

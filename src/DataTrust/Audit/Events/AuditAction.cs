@@ -20,6 +20,11 @@ internal static class AuditAction
     public const string ConsentExpired = "consent.expired";
     public const string ClientAccessDecided = "consent.client_access_decided";
 
+    // OpenID provider: tokens issued, and replays that revoke a grant
+    public const string TokenIssued = "token.issued";
+    public const string AuthorizationCodeReplayed = "token.code_replayed";
+    public const string RefreshTokenReused = "token.refresh_token_reused";
+
     // Brokering
     public const string DataReleased = "data.released";
     public const string DataReleaseRefused = "data.release_refused";

@@ -195,7 +195,7 @@ internal sealed class ClientAuthenticator(
     }
 
     private Task<Client?> FindAsync(string clientId, CancellationToken cancellationToken) =>
-        db.Set<Client>().SingleOrDefaultAsync(c => c.ClientId == clientId && c.Enabled, cancellationToken);
+        db.Set<Client>().AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == clientId && c.Enabled, cancellationToken);
 
     private (Client?, OAuthError?) Fail(string? clientId, string method, string reason)
     {

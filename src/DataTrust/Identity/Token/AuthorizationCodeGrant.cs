@@ -1,3 +1,4 @@
+using DataTrust.Audit;
 using DataTrust.Identity.Protocol;
 using DataTrust.Identity.Storage;
 using DataTrust.Identity.Subjects;
@@ -12,10 +13,17 @@ namespace DataTrust.Identity.Token;
 /// <summary>
 /// <c>grant_type=authorization_code</c> (RFC 6749 §4.1.3, OIDC Core §3.1.3): the code must belong to
 /// this client, be unexpired and unused, name the same redirect URI, and answer its PKCE challenge. A
-/// second use of a code revokes its grant, and with it every token issued from the first use.
+/// second use of a code revokes its grant, and with it every token issued from the first use. The code's
+/// redemption, the new token rows and the audit entry commit together.
 /// </summary>
 internal sealed class AuthorizationCodeGrant(
-    DataTrustDbContext db, TokenFactory tokens, PairwiseSubjects subjects, TimeProvider clock, IOptions<OidcOptions> options, ILoggerFactory loggers)
+    DataTrustDbContext db,
+    TokenFactory tokens,
+    PairwiseSubjects subjects,
+    IAuditLog audit,
+    TimeProvider clock,
+    IOptions<OidcOptions> options,
+    ILoggerFactory loggers)
 {
     public async Task<(IResult?, OAuthError?)> HandleAsync(TokenRequest request, CancellationToken cancellationToken)
     {
@@ -59,21 +67,13 @@ internal sealed class AuthorizationCodeGrant(
             return (null, OAuthError.InvalidDpopProof("The DPoP key differs from the dpop_jkt of the authorization request."));
         }
 
-        // Single use across instances: only the request that flips redeemed_at wins.
-        var won = await db.Set<AuthorizationCode>()
-            .Where(c => c.CodeHash == hash && c.RedeemedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.RedeemedAt, now), cancellationToken);
-        if (won == 0)
-        {
-            return (null, await ReplayedAsync(stored, now, cancellationToken));
-        }
-
         var grant = await db.Set<Grant>().AsNoTracking().SingleAsync(g => g.Id == stored.GrantId, cancellationToken);
         if (!grant.IsActive(now))
         {
             return (null, OAuthError.InvalidGrant("The resident's grant has been revoked or has expired."));
         }
 
+        // Tokens are signed before the transaction opens (Data Protection may unwrap a key on first use).
         var subjectId = await subjects.SubjectAsync(client, stored.UserId, cancellationToken);
         var jkt = request.Proof?.Jkt;
         var subject = new AccessTokenSubject(client, subjectId, stored.UserId, stored.GrantId, stored.AuthTime);
@@ -97,7 +97,21 @@ internal sealed class AuthorizationCodeGrant(
             });
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // Single use across instances: only the request that flips redeemed_at wins.
+        var won = await db.Set<AuthorizationCode>()
+            .Where(c => c.CodeHash == hash && c.RedeemedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.RedeemedAt, now), cancellationToken);
+        if (won == 0)
+        {
+            db.ChangeTracker.Clear();
+            return (null, await ReplayedAsync(stored, now, cancellationToken));
+        }
+
         await db.SaveChangesAsync(cancellationToken);
+        await audit.AppendAsync(db, new TokenIssued(client.ClientId, TokenEndpoint.AuthorizationCode, stored.GrantId, stored.UserId), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         IdentityEvents.TokenIssued(loggers.Logger(), client.ClientId, TokenEndpoint.AuthorizationCode, stored.GrantId);
         return (TokenFactory.Response(accessToken, row, options.Value.AccessTokenLifetime, refreshToken, idToken), null);
     }
@@ -105,8 +119,12 @@ internal sealed class AuthorizationCodeGrant(
     private async Task<OAuthError> ReplayedAsync(AuthorizationCode stored, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // RFC 6749 §4.1.2 and RFC 9700 §4.5: a replayed code means it leaked; whoever redeemed it first
-        // must lose what they got.
-        await GrantRevocation.RevokeAsync(db, stored.GrantId, "code_replayed", now, cancellationToken);
+        // must lose what they got. The revocation and its audit entry commit together.
+        var transaction = db.Database.CurrentTransaction;
+        await using var owned = transaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var revoked = await GrantRevocation.RevokeAsync(db, stored.GrantId, "code_replayed", now, cancellationToken) > 0;
+        await audit.AppendAsync(db, new CredentialReplayed(stored.ClientId, ReplayKind.AuthorizationCode, stored.GrantId, stored.UserId, revoked), cancellationToken);
+        await (transaction ?? owned!).CommitAsync(cancellationToken);
         IdentityEvents.AuthorizationCodeReplayed(loggers.Logger(), stored.ClientId, stored.GrantId);
         return OAuthError.InvalidGrant("The authorization code was already used; the tokens issued for it are revoked.");
     }

@@ -1,5 +1,4 @@
 using DataTrust.Identity.Protocol;
-using DataTrust.Persistence;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,7 +10,12 @@ namespace DataTrust.Identity.Token;
 /// (<c>sub</c> = client id), with API scopes it is registered for; all of them when it names none (§3.3).
 /// </summary>
 internal sealed class ClientCredentialsGrant(
-    DataTrustDbContext db, TokenFactory tokens, Audiences audiences, Issuer issuer, IOptions<OidcOptions> options, ILoggerFactory loggers)
+    TokenFactory tokens,
+    Audiences audiences,
+    Issuer issuer,
+    IssuanceGroupCommit groupCommit,
+    IOptions<OidcOptions> options,
+    ILoggerFactory loggers)
 {
     public async Task<(IResult?, OAuthError?)> HandleAsync(TokenRequest request, CancellationToken cancellationToken)
     {
@@ -30,8 +34,11 @@ internal sealed class ClientCredentialsGrant(
         }
 
         var subject = new AccessTokenSubject(client, client.ClientId, UserId: null, GrantId: null, AuthTime: null);
-        var (token, row) = await tokens.AccessTokenAsync(request.Context, subject, audience, scopes, request.Proof?.Jkt, cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
+        var (token, row) = await tokens.UnsavedAccessTokenAsync(request.Context, subject, audience, scopes, request.Proof?.Jkt, cancellationToken);
+
+        // The token row (what makes revocation immediate) and its audit entry commit together, grouped
+        // with other requests' tokens (see IssuanceGroupCommit); the token is sent only after that commit.
+        await groupCommit.CommitAsync(row, new TokenIssued(client.ClientId, TokenEndpoint.ClientCredentials, GrantId: null, Resident: null), cancellationToken);
         IdentityEvents.TokenIssued(loggers.Logger(), client.ClientId, TokenEndpoint.ClientCredentials, null);
         return (TokenFactory.Response(token, row, options.Value.AccessTokenLifetime, refreshToken: null, idToken: null), null);
     }

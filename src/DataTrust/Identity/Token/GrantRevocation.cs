@@ -10,7 +10,8 @@ namespace DataTrust.Identity.Token;
 /// </summary>
 internal static class GrantRevocation
 {
-    public static Task RevokeAsync(DataTrustDbContext db, Guid grantId, string reason, DateTimeOffset now, CancellationToken cancellationToken) =>
+    /// <returns>1 when this call revoked it, 0 when it was already revoked.</returns>
+    public static Task<int> RevokeAsync(DataTrustDbContext db, Guid grantId, string reason, DateTimeOffset now, CancellationToken cancellationToken) =>
         db.Set<Grant>()
             .Where(g => g.Id == grantId && g.Status == GrantStatus.Active)
             .ExecuteUpdateAsync(

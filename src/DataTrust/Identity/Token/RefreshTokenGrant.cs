@@ -1,3 +1,4 @@
+using DataTrust.Audit;
 using DataTrust.Identity.ClientAuthentication;
 using DataTrust.Identity.Clients;
 using DataTrust.Identity.Protocol;
@@ -18,7 +19,13 @@ namespace DataTrust.Identity.Token;
 /// client authentication and does not rotate.
 /// </summary>
 internal sealed class RefreshTokenGrant(
-    DataTrustDbContext db, TokenFactory tokens, PairwiseSubjects subjects, TimeProvider clock, IOptions<OidcOptions> options, ILoggerFactory loggers)
+    DataTrustDbContext db,
+    TokenFactory tokens,
+    PairwiseSubjects subjects,
+    IAuditLog audit,
+    TimeProvider clock,
+    IOptions<OidcOptions> options,
+    ILoggerFactory loggers)
 {
     /// <summary>
     /// A refresh token goes to a client registered for the refresh_token grant that asked for
@@ -67,17 +74,6 @@ internal sealed class RefreshTokenGrant(
         }
 
         var rotates = client.TokenEndpointAuthMethod == ClientAuthenticator.None;
-        if (rotates)
-        {
-            var won = await db.Set<RefreshToken>()
-                .Where(t => t.Id == stored.Id && t.RotatedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RotatedAt, now), cancellationToken);
-            if (won == 0)
-            {
-                return (null, await ReusedAsync(stored, now, cancellationToken));
-            }
-        }
-
         var scopes = requested.Count > 0 ? requested : stored.Scopes;
         var subjectId = await subjects.SubjectAsync(client, stored.UserId, cancellationToken);
         var jkt = request.Proof?.Jkt;
@@ -99,14 +95,35 @@ internal sealed class RefreshTokenGrant(
                 SessionId = stored.SessionId,
             })
             : null;
+
+        // The rotation, the new rows and the audit entry commit together.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (rotates)
+        {
+            var won = await db.Set<RefreshToken>()
+                .Where(t => t.Id == stored.Id && t.RotatedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RotatedAt, now), cancellationToken);
+            if (won == 0)
+            {
+                db.ChangeTracker.Clear();
+                return (null, await ReusedAsync(stored, now, cancellationToken));
+            }
+        }
+
         await db.SaveChangesAsync(cancellationToken);
+        await audit.AppendAsync(db, new TokenIssued(client.ClientId, TokenEndpoint.RefreshToken, stored.GrantId, stored.UserId), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         IdentityEvents.TokenIssued(loggers.Logger(), client.ClientId, TokenEndpoint.RefreshToken, stored.GrantId);
         return (TokenFactory.Response(accessToken, row, options.Value.AccessTokenLifetime, refreshToken, idToken), null);
     }
 
     private async Task<OAuthError> ReusedAsync(RefreshToken stored, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await GrantRevocation.RevokeAsync(db, stored.GrantId, "refresh_token_reused", now, cancellationToken);
+        var transaction = db.Database.CurrentTransaction;
+        await using var owned = transaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var revoked = await GrantRevocation.RevokeAsync(db, stored.GrantId, "refresh_token_reused", now, cancellationToken) > 0;
+        await audit.AppendAsync(db, new CredentialReplayed(stored.ClientId, ReplayKind.RefreshToken, stored.GrantId, stored.UserId, revoked), cancellationToken);
+        await (transaction ?? owned!).CommitAsync(cancellationToken);
         IdentityEvents.RefreshTokenReused(loggers.Logger(), stored.ClientId, stored.GrantId);
         return OAuthError.InvalidGrant("The refresh token was already used; the grant is revoked.");
     }

@@ -25,6 +25,15 @@ internal sealed class TokenFactory(DataTrustDbContext db, SigningKeyStore keys, 
     public async Task<(string Token, IssuedAccessToken Row)> AccessTokenAsync(
         HttpContext context, AccessTokenSubject subject, string audience, IReadOnlyList<string> scopes, string? dpopJkt, CancellationToken cancellationToken)
     {
+        var (token, row) = await UnsavedAccessTokenAsync(context, subject, audience, scopes, dpopJkt, cancellationToken);
+        db.Add(row);
+        return (token, row);
+    }
+
+    /// <summary>A signed access token and its row, which the caller must store before handing the token out.</summary>
+    public async Task<(string Token, IssuedAccessToken Row)> UnsavedAccessTokenAsync(
+        HttpContext context, AccessTokenSubject subject, string audience, IReadOnlyList<string> scopes, string? dpopJkt, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow();
         var row = new IssuedAccessToken
         {
@@ -65,7 +74,6 @@ internal sealed class TokenFactory(DataTrustDbContext db, SigningKeyStore keys, 
         }
 
         var token = await SignAsync(SigningKeyStore.ES256, AccessTokenType, claims, cancellationToken);
-        db.Add(row);
         return (token, row);
     }
 
