@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DataTrust.Persistence;
+using DataTrust.Policies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -30,7 +31,7 @@ internal static class NgsiLdNotification
     public const int MaxEntities = 100;
     private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "id", "type", "@context", "linkId" };
 
-    public static async Task<IResult> Handle(HttpContext context, IDbContextFactory<DataTrustDbContext> contexts, RecordDeposits deposits, CancellationToken cancellationToken)
+    public static async Task<IResult> Handle(HttpContext context, IDbContextFactory<DataTrustDbContext> contexts, RecordDeposits deposits, DataUsePolicy policy, CancellationToken cancellationToken)
     {
         using var body = await IngestionEndpoints.ReadJsonAsync(context, cancellationToken, allowJsonLd: true);
         if (body?.RootElement is not { ValueKind: JsonValueKind.Object } root ||
@@ -66,7 +67,7 @@ internal static class NgsiLdNotification
         var index = 0;
         foreach (var entity in data.EnumerateArray())
         {
-            var (item, entityProblems) = Map(entity, index, defaultLink);
+            var (item, entityProblems) = Map(policy, entity, index, defaultLink);
             problems.AddRange(entityProblems);
             if (item is not null)
             {
@@ -94,7 +95,7 @@ internal static class NgsiLdNotification
             title: "Invalid entities",
             extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["errors"] = problems.Select(p => new FieldProblem(p.Field, p.Problem)).ToList() });
 
-    private static (DepositItem? Item, List<ItemProblem> Problems) Map(JsonElement entity, int index, string defaultLink)
+    private static (DepositItem? Item, List<ItemProblem> Problems) Map(DataUsePolicy policy, JsonElement entity, int index, string defaultLink)
     {
         var problems = new List<ItemProblem>();
         var at = $"data[{index}]";
@@ -150,12 +151,16 @@ internal static class NgsiLdNotification
             fields[attribute.Name] = JsonNode.Parse(value.GetRawText());
         }
 
-        if (problems.Count > 0 || category is null)
+        var element = JsonSerializer.SerializeToElement(fields);
+        if (category is not null)
         {
-            return (null, problems);
+            // Every problem of every entity in one answer, as for a deposit.
+            problems.AddRange(policy.FindCategory(category) is { } known
+                ? RecordFields.Check(known, element).Select(p => new ItemProblem(index, $"{at}.{p.Field}", p.Problem))
+                : [new ItemProblem(index, $"{at}.type", "does not name a data category of the policy (see GET /api/policy)")]);
         }
 
-        return (new DepositItem(linkId, category, JsonSerializer.SerializeToElement(fields)), problems);
+        return problems.Count > 0 || category is null ? (null, problems) : (new DepositItem(linkId, category, element), problems);
     }
 
     /// <summary>A Property's value in normalized form (<c>{"type":"Property","value":…}</c>, a typed literal's <c>@value</c>), or the plain value in simplified form.</summary>

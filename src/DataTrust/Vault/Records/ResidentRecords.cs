@@ -98,7 +98,7 @@ internal sealed class ResidentRecords(VaultStore vault, DataUsePolicy policy, IA
             changed.Add(property.Name);
         }
 
-        var payload = Encoding.UTF8.GetBytes(merged.ToJsonString());
+        var payload = Encoding.UTF8.GetBytes(merged.ToJsonString(ExportJsonCompact));
         try
         {
             await vault.ReplaceAsync(db, residentId, recordId, payload, cancellationToken);
@@ -194,6 +194,8 @@ internal sealed class ResidentRecords(VaultStore vault, DataUsePolicy policy, IA
 
     private static Task<Dictionary<string, string>> ProviderNamesAsync(DataTrustDbContext db, CancellationToken cancellationToken) =>
         db.Set<Client>().AsNoTracking().ToDictionaryAsync(c => c.ClientId, c => c.DisplayName, StringComparer.Ordinal, cancellationToken);
+
+    private static readonly JsonSerializerOptions ExportJsonCompact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static readonly JsonSerializerOptions ExportJson = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
