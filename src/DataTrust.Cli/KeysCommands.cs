@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using DataTrust.Vault.Keys;
 using DataTrust.Vault.Rotation;
@@ -63,16 +64,21 @@ internal static class KeysCommands
     private static Command AddKek()
     {
         var command = new Command("add-kek", "Start a KEK rotation: add a new key-encryption key version and make it current (Development writes the key file; Production prints the steps).");
-        command.SetAction((parse, cancellationToken) => CliHost.Run(parse, (services, _, _) =>
+        command.SetAction((parse, cancellationToken) => CliHost.Run(parse, async (services, _, ct) =>
         {
             var administration = services.GetRequiredService<KeyEncryptionKeyAdministration>();
             var ring = services.GetRequiredService<KeyRingProvider>().Ring;
             if (administration.CanWriteKeyFile)
             {
-                var version = administration.AddVersion();
+                if (!await SchemaIsCurrentAsync(services, ct))
+                {
+                    return 1;
+                }
+
+                var version = await administration.AddVersionAsync(ct);
                 Console.WriteLine($"Key-encryption key version {version} was added to {ring.Source.FilePath} and is now current.");
                 Console.WriteLine("Next: datatrust keys rotate-kek");
-                return Task.FromResult(0);
+                return 0;
             }
 
             var next = ring.Versions.Concat(ring.DestroyedVersions).Max() + 1;
@@ -87,7 +93,7 @@ internal static class KeysCommands
                   4. Run: datatrust keys rotate-kek
                   5. When no database copy needs version {{ring.CurrentVersion}} any more: datatrust keys destroy-kek --version {{ring.CurrentVersion}}
                 """);
-            return Task.FromResult(2);
+            return 2;
         }, cancellationToken));
         return command;
     }
@@ -103,7 +109,7 @@ internal static class KeysCommands
             }
 
             var rotation = services.GetRequiredService<KeyEncryptionKeyRotation>();
-            var result = await WithProgressAsync("Rewrapping data keys", progress => rotation.RewrapAllAsync(progress, ct));
+            var result = await WithProgressAsync("Rewrapping data keys", progress => rotation.RewrapAllAsync(AuditActor.System("cli"), progress, ct));
             Console.WriteLine($"{result.Rewrapped} data key(s) rewrapped under key-encryption key version {result.KekVersion}.");
             if (!result.Complete)
             {

@@ -122,6 +122,7 @@ public static class DataTrustHost
         app.MapAuditEndpoints();
         app.MapOidcProvider();
         app.MapAdminClients();
+        app.MapVault();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

@@ -1,7 +1,13 @@
 using DataTrust.Common;
+using DataTrust.Jobs;
 using DataTrust.Vault.Erasure;
+using DataTrust.Vault.Ingestion;
+using DataTrust.Vault.Links;
+using DataTrust.Vault.Records;
+using DataTrust.Vault.Retention;
 using DataTrust.Vault.Keys;
 using DataTrust.Vault.Rotation;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +29,21 @@ internal static class VaultServiceCollectionExtensions
         services.AddSingleton<KeyEncryptionKeyAdministration>();
         services.AddSingleton<VaultKeyStatus>();
         services.AddSingleton<VaultStartup>();
+        services.AddSingleton<VaultKeyAudit>();
+        services.AddSingleton<ProviderLinks>();
+        services.AddSingleton<RecordDeposits>();
+        services.AddSingleton<ResidentRecords>();
+        services.AddScoped<ResidentAccountErasure>();
+        services.AddJobHandler<RecordRetentionJob>(RecordRetentionJob.Kind);
+        services.AddRecurringJob(RecordRetentionJob.Schedule, RecordRetentionJob.Kind, TimeSpan.FromHours(1));
+        services.AddJobHandler<RotateKekJob>(RotateKekJob.Kind);
+        services.AddJobHandler<RotateDekJob>(RotateDekJob.Kind);
         return services;
     }
+
+    /// <summary>The ingestion API, the resident's record API and the operators' rotation API.</summary>
+    public static IEndpointRouteBuilder MapVault(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapIngestion().MapResidentRecords().MapVaultAdmin();
 
     private static void Check(VaultOptions options)
     {

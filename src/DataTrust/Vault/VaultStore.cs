@@ -34,7 +34,11 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
     }
 
     /// <summary>Encrypts and stores one record given as UTF-8 JSON; the caller keeps and zeroes its buffer.</summary>
-    public async Task<Guid> PutAsync(DataTrustDbContext db, Guid residentId, string categoryId, int schemaVersion, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
+    public Task<Guid> PutAsync(DataTrustDbContext db, Guid residentId, string categoryId, int schemaVersion, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default) =>
+        PutAsync(db, residentId, categoryId, schemaVersion, utf8Json, providerId: null, cancellationToken);
+
+    /// <summary>Encrypts and stores one record deposited by a data provider (named on the row as its provenance).</summary>
+    public async Task<Guid> PutAsync(DataTrustDbContext db, Guid residentId, string categoryId, int schemaVersion, ReadOnlyMemory<byte> utf8Json, string? providerId, CancellationToken cancellationToken = default)
     {
         RecordRules.CheckCategoryId(categoryId);
         RecordRules.CheckSchemaVersion(schemaVersion);
@@ -55,6 +59,7 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
             Ciphertext = encrypted.Ciphertext,
             Tag = encrypted.Tag,
             CreatedAt = time.GetUtcNow(),
+            ProviderId = providerId,
         };
         db.Add(record);
         await db.SaveChangesAsync(cancellationToken);
@@ -83,7 +88,39 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
 
         using var dataKey = dataKeys.TryUnwrap(keyRow) ?? throw dataKeys.Unreadable(keyRow, "data-key-unwrap-failed");
         var plaintext = TryDecrypt(record, dataKey.Key) ?? throw Unreadable(record, "record-authentication-failed");
-        return new DecryptedRecord(record.Id, record.ResidentId, record.CategoryId, record.SchemaVersion, record.CreatedAt, plaintext);
+        return new DecryptedRecord(record.Id, record.ResidentId, record.CategoryId, record.SchemaVersion, record.CreatedAt, plaintext)
+        {
+            ProviderId = record.ProviderId,
+            CorrectedAt = record.CorrectedAt,
+        };
+    }
+
+    /// <summary>
+    /// Replaces the payload of one of the resident's records (a correction): encrypted afresh under the current
+    /// data key, same record id. False when the resident has no record with that id.
+    /// </summary>
+    public async Task<bool> ReplaceAsync(DataTrustDbContext db, Guid residentId, Guid recordId, ReadOnlyMemory<byte> utf8Json, CancellationToken cancellationToken = default)
+    {
+        RecordRules.CheckJsonObject(utf8Json.Span);
+        var record = await db.Set<VaultRecord>().AsNoTracking()
+            .FirstOrDefaultAsync(r => r.Id == recordId && r.ResidentId == residentId, cancellationToken);
+        if (record is null)
+        {
+            return false;
+        }
+
+        using var dataKey = (await dataKeys.ReserveAsync(db, residentId, 1, createFirst: false, cancellationToken))!;
+        var encrypted = RecordCipher.Encrypt(dataKey.Key, utf8Json.Span,
+            RecordCipher.AssociatedData(residentId, recordId, dataKey.Version, record.SchemaVersion, record.CategoryId));
+        var version = dataKey.Version;
+        var now = time.GetUtcNow();
+        return await db.Set<VaultRecord>().Where(r => r.Id == recordId && r.ResidentId == residentId)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(r => r.DataKeyVersion, version)
+                .SetProperty(r => r.Nonce, encrypted.Nonce)
+                .SetProperty(r => r.Ciphertext, encrypted.Ciphertext)
+                .SetProperty(r => r.Tag, encrypted.Tag)
+                .SetProperty(r => r.CorrectedAt, now), cancellationToken) == 1;
     }
 
     /// <summary>The resident's records without their payloads (nothing is decrypted), oldest first.</summary>
@@ -96,7 +133,7 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
         }
 
         return await records.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
-            .Select(r => new VaultRecordInfo(r.Id, r.CategoryId, r.SchemaVersion, r.CreatedAt))
+            .Select(r => new VaultRecordInfo(r.Id, r.CategoryId, r.SchemaVersion, r.CreatedAt, r.ProviderId, r.CorrectedAt))
             .ToListAsync(cancellationToken);
     }
 
@@ -127,7 +164,7 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
 }
 
 /// <summary>A record's metadata, readable without decryption.</summary>
-internal sealed record VaultRecordInfo(Guid Id, string CategoryId, int SchemaVersion, DateTimeOffset CreatedAt);
+internal sealed record VaultRecordInfo(Guid Id, string CategoryId, int SchemaVersion, DateTimeOffset CreatedAt, string? ProviderId = null, DateTimeOffset? CorrectedAt = null);
 
 /// <summary>
 /// A decrypted record. The payload bytes are zeroed on dispose; strings and documents made from them are
@@ -144,6 +181,10 @@ internal sealed class DecryptedRecord(Guid id, Guid residentId, string categoryI
     public int SchemaVersion { get; } = schemaVersion;
 
     public DateTimeOffset CreatedAt { get; } = createdAt;
+
+    public string? ProviderId { get; init; }
+
+    public DateTimeOffset? CorrectedAt { get; init; }
 
     public ReadOnlyMemory<byte> Utf8Json => utf8Json;
 

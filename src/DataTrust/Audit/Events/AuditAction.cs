@@ -29,6 +29,17 @@ internal static class AuditAction
     public const string DataReleased = "data.released";
     public const string DataReleaseRefused = "data.release_refused";
 
+    // Vault: residents' links to data providers, storage consent, records, erasure
+    public const string ProviderLinked = "vault.provider_linked";
+    public const string ProviderUnlinked = "vault.provider_unlinked";
+    public const string StorageConsentGiven = "vault.storage_consent_given";
+    public const string StorageConsentWithdrawn = "vault.storage_consent_withdrawn";
+    public const string RecordDeposited = "vault.record_deposited";
+    public const string RecordCorrected = "vault.record_corrected";
+    public const string RecordDeleted = "vault.record_deleted";
+    public const string RecordsExported = "vault.records_exported";
+    public const string ResidentErased = "vault.resident_erased";
+
     // Data ethics review of recipients and purposes
     public const string RecipientReviewed = "recipient.reviewed";
 

@@ -88,6 +88,7 @@ internal sealed class DemoData(
             TokenEndpointAuthMethod = "client_secret_basic",
             SecretHash = ClientSecretHasher.Hash("demo-provider-secret"),
             GrantTypes = ["client_credentials"],
+            Scopes = [Vault.Ingestion.IngestionEndpoints.Scope],
         }, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using DataTrust.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -18,8 +19,17 @@ internal sealed class KeyEncryptionKeyAdministration(
     IDbContextFactory<DataTrustDbContext> contexts,
     IHostEnvironment environment,
     TimeProvider time,
+    VaultKeyAudit keyAudit,
     ILogger<KeyEncryptionKeyAdministration> logger)
 {
+    /// <summary>Adds a new KEK version (Development only) and records <c>key.created</c>.</summary>
+    public async Task<int> AddVersionAsync(CancellationToken cancellationToken)
+    {
+        var version = AddVersion();
+        await keyAudit.RecordAsync(new KeyOperation(AuditActor.System("cli"), VaultKeyAudit.KekKind, VaultKeyAudit.KekId(version), KeyOperationKind.Created), cancellationToken);
+        return version;
+    }
+
     /// <summary>Only in Development, and only when the keys come from a file.</summary>
     public bool CanWriteKeyFile =>
         environment.IsDevelopment() && keyRing.Ring.Source.Kind is KeyRingSourceKind.File or KeyRingSourceKind.DevelopmentFile;
@@ -78,6 +88,7 @@ internal sealed class KeyEncryptionKeyAdministration(
         file.Write(path);
         keyRing.Reload();
         logger.LogInformation("Key-encryption key version {KekVersion} was destroyed in {KeyFile}.", version, path);
+        await keyAudit.RecordAsync(new KeyOperation(AuditActor.System("cli"), VaultKeyAudit.KekKind, VaultKeyAudit.KekId(version), KeyOperationKind.Destroyed), cancellationToken);
     }
 
     private string WritableKeyFile() =>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using DataTrust.Vault.Crypto;
 using DataTrust.Vault.Keys;
@@ -19,6 +20,7 @@ internal sealed class DataKeyRotation(
     IDbContextFactory<DataTrustDbContext> contexts,
     ResidentDataKeys dataKeys,
     IOptions<VaultOptions> options,
+    VaultKeyAudit keyAudit,
     ILogger<DataKeyRotation> logger)
 {
     /// <summary>Rotates away from the resident's current data key version. Null when the resident has no data key.</summary>
@@ -30,7 +32,11 @@ internal sealed class DataKeyRotation(
     }
 
     /// <summary>Re-encrypts the resident's records under a version newer than <paramref name="supersededVersion"/> and deletes that version and older ones.</summary>
-    public async Task<DataKeyRotationResult> RotateAsync(Guid residentId, int supersededVersion, IProgress<RotationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<DataKeyRotationResult> RotateAsync(Guid residentId, int supersededVersion, IProgress<RotationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RotateAsync(AuditActor.System("vault/dek-rotation"), residentId, supersededVersion, progress, cancellationToken);
+
+    /// <summary>Rotates, then records one <c>key.rotated</c> entry for the run when it re-encrypted or retired anything.</summary>
+    public async Task<DataKeyRotationResult> RotateAsync(AuditActor actor, Guid residentId, int supersededVersion, IProgress<RotationProgress>? progress, CancellationToken cancellationToken)
     {
         // Chunks never exceed the per-key limit, so a reservation always fits in a fresh key.
         var chunkSize = (int)Math.Min(options.Value.RotationBatchSize, options.Value.MaxEncryptionsPerDataKey);
@@ -112,6 +118,12 @@ internal sealed class DataKeyRotation(
         if (unreadable.Count > 0)
         {
             logger.LogWarning("Data key rotation: {Unreadable} record(s) could not be decrypted and keep their old data key.", unreadable.Count);
+        }
+
+        if (reencrypted > 0 || retired > 0)
+        {
+            await keyAudit.RecordAsync(
+                new KeyOperation(actor, VaultKeyAudit.DataKeyKind, $"dek-v{supersededVersion + 1}", KeyOperationKind.Rotated, residentId), cancellationToken);
         }
 
         return new DataKeyRotationResult(supersededVersion, reencrypted, unreadable.Count, retired);

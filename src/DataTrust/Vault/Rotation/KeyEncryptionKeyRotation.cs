@@ -1,3 +1,4 @@
+using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using DataTrust.Vault.Crypto;
 using DataTrust.Vault.Keys;
@@ -18,12 +19,17 @@ internal sealed class KeyEncryptionKeyRotation(
     IDbContextFactory<DataTrustDbContext> contexts,
     KeyRingProvider keyRing,
     IOptions<VaultOptions> options,
+    VaultKeyAudit keyAudit,
     ILogger<KeyEncryptionKeyRotation> logger)
 {
     /// <summary>Data keys that fail to unwrap under a KEK version that is present are skipped and counted; past this many the rotation stops.</summary>
     private const int MaxUnreadable = 1000;
 
-    public async Task<KekRotationResult> RewrapAllAsync(IProgress<RotationProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<KekRotationResult> RewrapAllAsync(IProgress<RotationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RewrapAllAsync(AuditActor.System("vault/kek-rotation"), progress, cancellationToken);
+
+    /// <summary>Rewraps, then records one <c>key.rotated</c> entry for the run when it rewrapped anything.</summary>
+    public async Task<KekRotationResult> RewrapAllAsync(AuditActor actor, IProgress<RotationProgress>? progress, CancellationToken cancellationToken)
     {
         var ring = keyRing.Ring;
         var target = ring.CurrentVersion;
@@ -90,6 +96,11 @@ internal sealed class KeyEncryptionKeyRotation(
         }
 
         logger.LogInformation("KEK rotation to version {KekVersion} rewrapped {Rewrapped} data key(s).", target, rewrapped);
+        if (rewrapped > 0)
+        {
+            await keyAudit.RecordAsync(new KeyOperation(actor, VaultKeyAudit.KekKind, VaultKeyAudit.KekId(target), KeyOperationKind.Rotated), cancellationToken);
+        }
+
         return new KekRotationResult(target, rewrapped, unreadable.Count, underMissingVersions);
     }
 

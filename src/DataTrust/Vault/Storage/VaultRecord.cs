@@ -26,6 +26,12 @@ internal sealed class VaultRecord
     public byte[] Tag { get; set; } = [];
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The data provider (client_id) that deposited it; null for records stored by the service itself.</summary>
+    public string? ProviderId { get; set; }
+
+    /// <summary>When the resident last corrected it.</summary>
+    public DateTimeOffset? CorrectedAt { get; set; }
 }
 
 internal sealed class VaultRecordConfiguration : IEntityTypeConfiguration<VaultRecord>
@@ -37,7 +43,9 @@ internal sealed class VaultRecordConfiguration : IEntityTypeConfiguration<VaultR
         record.ToTable("vault_records");
         record.HasKey(r => r.Id);
         record.Property(r => r.CategoryId).HasMaxLength(MaxCategoryIdLength);
+        record.Property(r => r.ProviderId).HasMaxLength(200);
         record.HasIndex(r => new { r.ResidentId, r.CategoryId });
+        record.HasIndex(r => new { r.CategoryId, r.CreatedAt }); // retention deletes by category and age
 
         // A data key cannot be deleted while a record still needs it: retiring a key and erasing a resident
         // delete records first, and the database refuses anything else.
