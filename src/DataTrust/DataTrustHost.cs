@@ -2,6 +2,7 @@ using DataTrust.Accounts;
 using DataTrust.Audit;
 using DataTrust.Audit.Api;
 using DataTrust.Common;
+using DataTrust.Consent;
 using DataTrust.Common.Demo;
 using DataTrust.Common.Health;
 using DataTrust.Common.Http;
@@ -53,6 +54,7 @@ public static class DataTrustHost
         services.AddVault();
         services.AddAudit();
         services.AddOidcProvider();
+        services.AddConsent();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -123,6 +125,7 @@ public static class DataTrustHost
         app.MapOidcProvider();
         app.MapAdminClients();
         app.MapVault();
+        app.MapConsent();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

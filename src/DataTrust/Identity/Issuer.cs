@@ -30,6 +30,14 @@ internal sealed class Issuer(IOptions<DataTrustOptions> options, IHostEnvironmen
 
     public string Endpoint(HttpContext context, string path) => For(context) + path;
 
+    /// <summary>
+    /// The issuer outside a request (jobs, signed receipts and webhooks): the configured one; in
+    /// Development without one, <c>http://localhost</c>. Start-up refuses a missing issuer elsewhere.
+    /// </summary>
+    public string Background => Configured ?? (environment.IsDevelopment()
+        ? "http://localhost"
+        : throw new InvalidOperationException("DataTrust:Issuer is not set; start-up should have refused this."));
+
     private string? Configured => string.IsNullOrWhiteSpace(options.Value.Issuer) ? null : options.Value.Issuer.TrimEnd('/');
 
     /// <summary>Start-up check: Production needs an explicit https issuer (http only on a loopback host).</summary>

@@ -44,6 +44,12 @@ public abstract class DemoDataTests(StorageProvider provider)
         clients[1].SecretHash.ShouldBeNull();
         clients[1].TokenEndpointAuthMethod.ShouldBe("none");
         ClientSecretHasher.Verify(clients[2].SecretHash, "demo-provider-secret").ShouldBeTrue();
+        business.Scopes.ShouldBe(["datatrust.requests", "datatrust.consents"]);
+
+        var recipient = await db.Set<DataTrust.Consent.Recipient>().SingleAsync();
+        (recipient.ClientId, recipient.Status).ShouldBe(("demo-business", DataTrust.Consent.RecipientStatus.Approved));
+        var request = await db.Set<DataTrust.Consent.DataRequest>().SingleAsync();
+        (request.ClientId, request.PurposeId, request.State, request.SpecialCare).ShouldBe(("demo-business", "mobility-improvement", DataTrust.Consent.DataRequestState.Approved, false));
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public abstract class JobsAdminApiTests<TShared>(TShared shared) : IClassFixture
         detail.TryGetProperty("idempotencyKey", out _).ShouldBeFalse();
 
         var schedules = (await GetJson(operatorClient, "/api/admin/jobs/schedules")).EnumerateArray().ToList();
-        schedules.Select(s => s.GetProperty("name").GetString()).ShouldBe([SealCheckpointJob.Schedule, DataTrust.Identity.Maintenance.PurgeExpiredProtocolRecordsJob.Schedule, PurgeFinishedJobs.Schedule, "test-hourly", DataTrust.Vault.Retention.RecordRetentionJob.Schedule]);
+        schedules.Select(s => s.GetProperty("name").GetString()).ShouldBe([SealCheckpointJob.Schedule, DataTrust.Consent.ExpireConsentsJob.Schedule, DataTrust.Identity.Maintenance.PurgeExpiredProtocolRecordsJob.Schedule, PurgeFinishedJobs.Schedule, "test-hourly", DataTrust.Vault.Retention.RecordRetentionJob.Schedule]);
         var schedule = schedules.Single(s => s.GetProperty("name").GetString() == "test-hourly");
         schedule.GetProperty("kind").GetString().ShouldBe(RecordingHandler.Kind);
         schedule.GetProperty("interval").GetString().ShouldBe("01:00:00");

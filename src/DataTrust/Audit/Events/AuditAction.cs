@@ -13,12 +13,17 @@ internal static class AuditAction
     public const string AccountSecurityChanged = "account.security_changed";
 
     // Consent
+    public const string ConsentRequested = "consent.requested";
     public const string ConsentGranted = "consent.granted";
+    public const string ConsentRefused = "consent.refused";
     public const string ConsentPaused = "consent.paused";
     public const string ConsentResumed = "consent.resumed";
     public const string ConsentRevoked = "consent.revoked";
     public const string ConsentExpired = "consent.expired";
     public const string ClientAccessDecided = "consent.client_access_decided";
+    public const string ConsentDeletionConfirmed = "consent.deletion_confirmed";
+    public const string StandingInstructionChanged = "consent.standing_instruction_changed";
+    public const string DataRequestChanged = "recipient.data_request_changed";
 
     // OpenID provider: tokens issued, and replays that revoke a grant
     public const string TokenIssued = "token.issued";

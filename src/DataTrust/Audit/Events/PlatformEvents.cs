@@ -34,20 +34,29 @@ internal sealed record SignedOut(AuditActor Actor) : AuditEvent(Actor)
 
 internal enum ConsentChange
 {
+    Requested,
     Granted,
+    Refused,
     Paused,
     Resumed,
     Revoked,
     Expired,
 }
 
-/// <summary>A consent changed state. <paramref name="Purpose"/> is the purpose's id in the policy (a DPV-mapped code, not free text).</summary>
-internal sealed record ConsentChanged(AuditActor Actor, Guid Resident, Guid ConsentId, string RecipientId, string Purpose, ConsentChange Change)
+/// <summary>
+/// A consent changed state. <paramref name="Purpose"/> is the purpose's id in the policy (a DPV-mapped code, not free text);
+/// <paramref name="Version"/> the consent version the change produced; <paramref name="DecidedBy"/> names a standing
+/// instruction (<c>rule &lt;id&gt;</c>) when one decided instead of the resident at that moment.
+/// </summary>
+internal sealed record ConsentChanged(
+    AuditActor Actor, Guid Resident, Guid ConsentId, string RecipientId, string Purpose, ConsentChange Change, int? Version = null, string? DecidedBy = null)
     : AuditEvent(Actor)
 {
     public override string Action => Change switch
     {
+        ConsentChange.Requested => AuditAction.ConsentRequested,
         ConsentChange.Granted => AuditAction.ConsentGranted,
+        ConsentChange.Refused => AuditAction.ConsentRefused,
         ConsentChange.Paused => AuditAction.ConsentPaused,
         ConsentChange.Resumed => AuditAction.ConsentResumed,
         ConsentChange.Revoked => AuditAction.ConsentRevoked,
@@ -61,7 +70,21 @@ internal sealed record ConsentChanged(AuditActor Actor, Guid Resident, Guid Cons
 
     public override Guid? Consent => ConsentId;
 
-    public override JsonObject Details() => new() { ["purpose"] = Purpose };
+    public override JsonObject Details()
+    {
+        var details = new JsonObject { ["purpose"] = Purpose };
+        if (Version is { } version)
+        {
+            details["version"] = version;
+        }
+
+        if (DecidedBy is not null)
+        {
+            details["decidedBy"] = DecidedBy;
+        }
+
+        return details;
+    }
 }
 
 /// <summary>Data left the vault for a recipient under a consent: which categories and fields, never their values.</summary>
@@ -105,14 +128,42 @@ internal sealed record DataReleaseRefused(AuditActor Actor, Guid Resident, strin
     public override JsonObject Details() => new() { ["purpose"] = Purpose, ["reason"] = Reason };
 }
 
-/// <summary>The ethics board decided on a recipient's purpose: <paramref name="Decision"/> is <c>approved</c>, <c>rejected</c> or <c>suspended</c>.</summary>
-internal sealed record RecipientReviewed(AuditActor Actor, string RecipientId, string Purpose, string Decision) : AuditEvent(Actor)
+/// <summary>
+/// The ethics board decided on a recipient, or on one of its data requests for a purpose:
+/// <paramref name="Decision"/> is <c>approved</c>, <c>rejected</c>, <c>suspended</c> or <c>reinstated</c>.
+/// <paramref name="Purpose"/> is null for a decision on the recipient itself; <paramref name="Criteria"/>
+/// lists the recipient criteria checked; <paramref name="DataRequestId"/> names the data request decided on.
+/// </summary>
+internal sealed record RecipientReviewed(
+    AuditActor Actor, string RecipientId, string? Purpose, string Decision, IReadOnlyList<string>? Criteria = null, Guid? DataRequestId = null, bool? SensitiveDataApproved = null)
+    : AuditEvent(Actor)
 {
     public override string Action => AuditAction.RecipientReviewed;
 
     public override string? Recipient => RecipientId;
 
-    public override JsonObject Details() => new() { ["purpose"] = Purpose, ["decision"] = Decision };
+    public override IReadOnlyList<AuditObject> Objects => DataRequestId is { } id ? [new("data-request", id.ToString("D"))] : [];
+
+    public override JsonObject Details()
+    {
+        var details = new JsonObject { ["decision"] = Decision };
+        if (Purpose is not null)
+        {
+            details["purpose"] = Purpose;
+        }
+
+        if (Criteria is not null)
+        {
+            details["criteria"] = new JsonArray(Criteria.Select(c => (JsonNode?)c).ToArray());
+        }
+
+        if (SensitiveDataApproved is { } sensitive)
+        {
+            details["sensitiveDataApproved"] = sensitive;
+        }
+
+        return details;
+    }
 }
 
 internal enum KeyOperationKind

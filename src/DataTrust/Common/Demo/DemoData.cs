@@ -1,6 +1,9 @@
+using System.Text.Json;
 using DataTrust.Accounts;
+using DataTrust.Consent;
 using DataTrust.Identity.Clients;
 using DataTrust.Persistence;
+using DataTrust.Policies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -15,6 +18,7 @@ internal sealed class DemoData(
     UserManager<UserAccount> users,
     RoleManager<IdentityRole<Guid>> roles,
     DataTrustDbContext db,
+    DataUsePolicy policy,
     TimeProvider clock,
     ILogger<DemoData> logger)
 {
@@ -69,6 +73,7 @@ internal sealed class DemoData(
             RedirectUris = [RedirectUri],
             PostLogoutRedirectUris = [PostLogoutRedirectUri],
             GrantTypes = ["authorization_code", "refresh_token", "client_credentials"],
+            Scopes = [.. Identity.Protocol.Scopes.Api],
         }, cancellationToken);
         await AddClientAsync(new Client
         {
@@ -90,6 +95,63 @@ internal sealed class DemoData(
             GrantTypes = ["client_credentials"],
             Scopes = [Vault.Ingestion.IngestionEndpoints.Scope],
         }, cancellationToken);
+        await AddRecipientAsync(cancellationToken);
+    }
+
+    /// <summary>demo-business as an approved recipient with one published, non-sensitive data request.</summary>
+    private async Task AddRecipientAsync(CancellationToken cancellationToken)
+    {
+        if (await db.Set<Recipient>().AnyAsync(r => r.ClientId == "demo-business", cancellationToken))
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var reviewer = (await users.FindByEmailAsync("admin@example.jp"))!.Id;
+        db.Add(new Recipient
+        {
+            ClientId = "demo-business",
+            OrganisationName = "デモ交通株式会社 (Demo Transport Co.)",
+            Status = RecipientStatus.Approved,
+            RegisteredAt = now,
+            StatusChangedAt = now,
+        });
+        db.Add(new RecipientReview
+        {
+            ClientId = "demo-business",
+            Decision = "approved",
+            Criteria = JsonSerializer.Serialize(policy.CriteriaFor(receivesSpecialCareData: false).ToDictionary(c => c.Id, _ => true, StringComparer.Ordinal)),
+            Reasons = JsonSerializer.Serialize(new[] { "Demo data" }),
+            ReviewerId = reviewer,
+            PolicyVersion = policy.Version,
+            ReviewedAt = now,
+        });
+        var request = new DataRequest
+        {
+            Id = Guid.CreateVersion7(now),
+            ClientId = "demo-business",
+            PurposeId = "mobility-improvement",
+            Categories = JsonSerializer.Serialize(
+                new[] { new RequestedCategory("mobility", ["trip_date", "departure_time", "origin_district", "destination_district", "transport_mode"]) },
+                JsonSerializerOptions.Web),
+            Duration = "P6M",
+            AccessMode = AccessMode.Periodic,
+            MaxReleasesPerPeriod = 4,
+            FrequencyPeriod = "P1M",
+            BenefitJa = "バスの乗車ポイントを毎月100ポイント差し上げます。",
+            BenefitEn = "100 bus ride points every month.",
+            ExplanationJa = "あなたの移動の記録（日付、出発時刻、出発と到着の地区、乗り物）を使って、バスの路線と時刻表を見直します。お名前やくわしい位置は受け取りません。",
+            ExplanationEn = "Your trips (date, departure time, districts of departure and arrival, means of travel) are used to review bus routes and timetables. We never receive your name or exact locations.",
+            State = DataRequestState.Approved,
+            PolicyVersion = policy.Version,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Add(request);
+        await db.SaveChangesAsync(cancellationToken);
+        db.Add(new DataRequestReview { DataRequestId = request.Id, Decision = "approved", Reasons = "[]", ReviewerId = reviewer, ReviewedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Demo recipient demo-business approved with a published data request");
     }
 
     private async Task AddClientAsync(Client client, CancellationToken cancellationToken)

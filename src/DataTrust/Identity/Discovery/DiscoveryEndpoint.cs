@@ -32,7 +32,7 @@ internal static class DiscoveryEndpoint
             ["introspection_endpoint"] = iss + Endpoints.Introspection,
             ["revocation_endpoint"] = iss + Endpoints.Revocation,
             ["end_session_endpoint"] = iss + Endpoints.EndSession,
-            ["scopes_supported"] = Array(Scopes.OpenIdConnect),
+            ["scopes_supported"] = Array([.. Scopes.OpenIdConnect, .. Scopes.Api]),
             ["response_types_supported"] = Array(["code"]),
             ["response_modes_supported"] = Array(["query"]),
             ["grant_types_supported"] = Array(TokenEndpoint.GrantTypes),

@@ -10,6 +10,15 @@ internal static class Scopes
 
     public static readonly string[] OpenIdConnect = [OpenId, Profile, Email, OfflineAccess];
 
+    /// <summary>Recipients' API: draft, submit and read their data requests.</summary>
+    public const string DataRequests = "datatrust.requests";
+
+    /// <summary>Recipients' API: send consent requests, read consents and receipts, confirm deletion, set the webhook.</summary>
+    public const string Consents = "datatrust.consents";
+
+    /// <summary>DataTrust's own API scopes, published in discovery beside the OpenID Connect ones.</summary>
+    public static readonly string[] Api = [DataRequests, Consents];
+
     public static List<string> Parse(string? scope) =>
         [.. (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
 

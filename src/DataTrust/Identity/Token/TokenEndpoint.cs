@@ -25,6 +25,7 @@ internal static class TokenEndpoint
         ClientCredentialsGrant clientCredentials,
         AuthorizationCodeGrant authorizationCode,
         RefreshTokenGrant refreshToken,
+        IEnumerable<Clients.IClientStanding> standings,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -55,6 +56,14 @@ internal static class TokenEndpoint
         if (!client.GrantTypes.Contains(grantType, StringComparer.Ordinal))
         {
             return Refuse(logger, client.ClientId, OAuthError.UnauthorizedClient($"This client is not registered for {grantType}."));
+        }
+
+        foreach (var standing in standings)
+        {
+            if (await standing.RefusalAsync(client.ClientId, cancellationToken) is { } refusal)
+            {
+                return Refuse(logger, client.ClientId, OAuthError.UnauthorizedClient(refusal));
+            }
         }
 
         var (proof, proofError) = await dpop.ValidateAsync(context, accessToken: null, cancellationToken);
