@@ -1,5 +1,6 @@
 using DataTrust.Identity.Clients;
 using DataTrust.Jobs;
+using DataTrust.Vault.Erasure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DataTrust.Consent;
@@ -14,6 +15,7 @@ internal static class ConsentServiceCollectionExtensions
         services.AddScoped<DataRequests>();
         services.AddScoped<ConsentLedger>();
         services.AddScoped<StandingInstructions>();
+        services.AddScoped<IResidentErasureStep, WithdrawConsentsOnErasure>();
         services.AddSingleton<ConsentReceipts>();
         services.AddSingleton<ConsentWebhooks>();
         services.AddHttpClient(ConsentWebhooks.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
