@@ -230,6 +230,7 @@ public abstract partial class AuditConsolePageTests(StorageProvider provider) : 
         await _factory.AppendAsync([.. few.Select(r => Release(r, Guid.NewGuid(), "demo-city-app", "health-research", "health-checkup"))]);
         await _factory.AppendAsync([.. many.Select(r => new ConsentChanged(AuditActor.Resident(r), r, Guid.NewGuid(), "demo-business", "mobility-improvement", ConsentChange.Granted))]);
         await _factory.AppendAsync([.. many.Take(10).Select(r => new ConsentChanged(AuditActor.Resident(r), r, Guid.NewGuid(), "demo-business", "mobility-improvement", ConsentChange.Revoked))]);
+        await _factory.AppendAsync([.. many.Take(11).Select(r => new ConsentChanged(AuditActor.Resident(r), r, Guid.NewGuid(), "demo-business", "mobility-improvement", ConsentChange.Refused))]);
 
         var response = await _factory.CreateClient().GetAsync("/transparency");
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -241,7 +242,7 @@ public abstract partial class AuditConsolePageTests(StorageProvider provider) : 
         releases.ShouldContain(r => r[1] == "バスや乗り合いタクシーをもっと便利にするため" && r[2] == "デモ事業者 (Demo Business)" && r[3] == "12");
         releases.ShouldContain(r => r[1] == "大学や病院による健康の研究" && r[3].Contains("非公開"));
         var consents = page.QuerySelectorAll("table")[1].QuerySelectorAll("tbody tr td").Select(c => c.TextContent.Trim()).ToArray();
-        consents[1..].ShouldBe(["デモ事業者 (Demo Business)", "12", "0", "10"]);
+        consents[1..].ShouldBe(["デモ事業者 (Demo Business)", "12", "11", "10"]);
 
         var pseudonyms = _factory.Service<AuditPseudonyms>();
         foreach (var resident in many.Concat(few))

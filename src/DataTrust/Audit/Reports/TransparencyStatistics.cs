@@ -13,7 +13,8 @@ internal sealed record ReleaseCell(string Month, string Purpose, string Recipien
 /// <summary>
 /// Consent decisions in one month for one recipient. A consent request counts as granted when a
 /// consent was granted (<c>consent.granted</c>) or a resident allowed an application's access
-/// (<c>consent.client_access_decided</c>, allowed), and as refused when they declined it; revocations
+/// (<c>consent.client_access_decided</c>, allowed), and as refused when a request was refused
+/// (<c>consent.refused</c>) or they declined an application's access; revocations
 /// are <c>consent.revoked</c>. A count is null when suppressed.
 /// </summary>
 internal sealed record ConsentCell(string Month, string Recipient, int? Granted, int? Refused, int? Revoked, int Residents);
@@ -43,7 +44,7 @@ internal sealed record TransparencyReport(IReadOnlyList<ReleaseCell> Releases, I
 internal static class TransparencyStatistics
 {
     private static readonly string[] Actions =
-        [AuditAction.DataReleased, AuditAction.ConsentGranted, AuditAction.ClientAccessDecided, AuditAction.ConsentRevoked];
+        [AuditAction.DataReleased, AuditAction.ConsentGranted, AuditAction.ConsentRefused, AuditAction.ClientAccessDecided, AuditAction.ConsentRevoked];
 
     public static async Task<TransparencyReport> ComputeAsync(IDbContextFactory<DataTrustDbContext> contexts, CancellationToken cancellationToken)
     {
@@ -87,6 +88,7 @@ internal static class TransparencyStatistics
     private static ConsentKind Classify(string action, string details) => action switch
     {
         AuditAction.ConsentGranted => ConsentKind.Granted,
+        AuditAction.ConsentRefused => ConsentKind.Refused,
         AuditAction.ConsentRevoked => ConsentKind.Revoked,
         _ => IsDeclined(details) ? ConsentKind.Refused : ConsentKind.Granted,
     };
