@@ -28,6 +28,11 @@ internal sealed record ReleaseRequest(Guid? ConsentId, string? Purpose, IReadOnl
         List<AskedCategory>? categories = null;
         foreach (var property in body.EnumerateObject())
         {
+            if (property.Value.ValueKind == JsonValueKind.Null && property.Name is "consentId" or "purpose" or "dataFrom" or "dataTo")
+            {
+                continue; // optional members may be sent as null
+            }
+
             switch (property.Name)
             {
                 case "consentId" when property.Value.ValueKind == JsonValueKind.String && Guid.TryParse(property.Value.GetString(), out var id):
