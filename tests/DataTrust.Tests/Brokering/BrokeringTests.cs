@@ -29,15 +29,17 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
 
     private readonly BrokerHost _host = new(provider);
 
+    protected BrokerHost Host => _host;
+
     public void Dispose()
     {
         _host.Dispose();
         GC.SuppressFinalize(this);
     }
 
-    private sealed record Setup(HttpClient Admin, HttpClient Recipient, HttpClient Hanako, Guid ResidentId, Guid ConsentId);
+    protected sealed record Setup(HttpClient Admin, HttpClient Recipient, HttpClient Hanako, Guid ResidentId, Guid ConsentId);
 
-    private async Task<Setup> ArrangeAsync(string accessMode = "periodic")
+    protected async Task<Setup> ArrangeAsync(string accessMode = "periodic")
     {
         var admin = await ConsentHost.OperatorAsync(_host);
         await _host.RecipientAsync(admin, Rcpt);
@@ -72,7 +74,7 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
         return new Setup(admin, recipient, hanako, residentId, consentId);
     }
 
-    private static Task<HttpResponseMessage> ReleaseAsync(HttpClient client, object body, string? accept = null)
+    protected static Task<HttpResponseMessage> ReleaseAsync(HttpClient client, object body, string? accept = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/broker/releases") { Content = JsonContent.Create(body) };
         if (accept is not null)
@@ -83,7 +85,7 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
         return client.SendAsync(request);
     }
 
-    private static object Ask(Guid consentId, object? categories = null, DateTimeOffset? dataFrom = null, string? purpose = null) =>
+    protected static object Ask(Guid consentId, object? categories = null, DateTimeOffset? dataFrom = null, string? purpose = null) =>
         new { consentId, purpose, categories = categories ?? new object[] { "mobility", "resident-basic" }, dataFrom };
 
     private async Task<(int ReleaseCount, int Released, int Refused)> CountsAsync(Guid consentId)
@@ -94,7 +96,7 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
             await db.Set<AuditEntry>().CountAsync(e => e.Action == "data.release_refused"));
     }
 
-    private static async Task ShouldBeRefusedAsync(HttpResponseMessage response, string code)
+    protected static async Task ShouldBeRefusedAsync(HttpResponseMessage response, string code)
     {
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.ShouldBe(HttpStatusCode.Forbidden, body);
@@ -259,6 +261,95 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
     }
 
     [Fact]
+    public async Task Statistics_count_only_consenting_residents_and_suppress_small_cells()
+    {
+        // The shipped policy suppresses cells under 10; a copy with 2 keeps the arrangement small.
+        var policies = Directory.CreateTempSubdirectory("dt-policies-");
+        foreach (var file in Directory.GetFiles(RepositoryPaths.Policies))
+        {
+            File.Copy(file, Path.Combine(policies.FullName, Path.GetFileName(file)));
+        }
+
+        var settings = Path.Combine(policies.FullName, "policy.yaml");
+        File.WriteAllText(settings, File.ReadAllText(settings).Replace("minimum_group_size: 10", "minimum_group_size: 2", StringComparison.Ordinal));
+        try
+        {
+            using var host = new BrokerHost(Host.Provider, new Dictionary<string, string?> { ["DataTrust:PoliciesDirectory"] = policies.FullName });
+            var admin = await ConsentHost.OperatorAsync(host);
+            await host.RecipientAsync(admin, "city-os", ClientKind.CityOsService);
+            await host.RecipientAsync(admin, "shop");
+            var city = await host.TokenClientAsync("city-os");
+            var requestId = await ConsentHost.PublishAsync(city, admin, new
+            {
+                purposeId = "city-statistics",
+                categories = new[] { new { category = "household", fields = new[] { "household_size" } }, new { category = "resident-basic", fields = new[] { "district" } } },
+                duration = "P1Y",
+                accessMode = "periodic",
+                maxReleasesPerPeriod = 10,
+                frequencyPeriod = "P1M",
+                benefit = new { ja = "まちづくり", en = "Planning" },
+                explanation = new { ja = "説明", en = "Explanation" },
+            });
+            var residents = new List<Guid> { await host.ResidentIdAsync("hanako@example.jp"), await host.ResidentIdAsync("taro@example.jp") };
+            await host.InScopeAsync(async sp =>
+            {
+                var users = sp.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<DataTrust.Accounts.UserAccount>>();
+                foreach (var name in new[] { "jiro", "saburo" })
+                {
+                    var user = new DataTrust.Accounts.UserAccount { UserName = name + "@example.jp", Email = name + "@example.jp", DisplayName = name, CreatedAt = DateTimeOffset.UtcNow };
+                    (await users.CreateAsync(user)).Succeeded.ShouldBeTrue();
+                    residents.Add(user.Id);
+                }
+
+                return 0;
+            });
+            var data = new[] { ("Kita", 3), ("Kita", 1), ("Minami", 4), ("Kita", 10) };
+            for (var i = 0; i < residents.Count; i++)
+            {
+                await host.PutRecordAsync(residents[i], "resident-basic", $$"""{"district":"{{data[i].Item1}}","full_name":"Resident {{i}}"}""");
+                await host.PutRecordAsync(residents[i], "household", $$"""{"household_size":{{data[i].Item2}}}""");
+                if (i < 3) // saburo gives no consent: his household never counts
+                {
+                    await host.InScopeAsync(sp => sp.GetRequiredService<ConsentLedger>().GrantAsync(residents[i], requestId, null, null, default));
+                }
+            }
+
+            var query = new { category = "household", field = "household_size", groupBy = "district" };
+            var response = await city.PostAsJsonAsync("/api/broker/statistics", query);
+            var text = await response.Content.ReadAsStringAsync();
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+            var cells = JsonDocument.Parse(text).RootElement.GetProperty("cells").EnumerateArray().ToList();
+            cells.Count.ShouldBe(2);
+            cells[0].GetProperty("group").GetString().ShouldBe("Kita");
+            cells[0].GetProperty("count").GetInt32().ShouldBe(2);
+            cells[0].GetProperty("sum").GetDecimal().ShouldBe(4m);
+            cells[0].GetProperty("mean").GetDecimal().ShouldBe(2m);
+            cells[1].GetProperty("group").GetString().ShouldBe("Minami");
+            cells[1].GetProperty("suppressed").GetBoolean().ShouldBeTrue();
+            cells[1].GetProperty("count").ValueKind.ShouldBe(JsonValueKind.Null); // suppressed, not 0
+            text.ShouldNotContain("Resident");
+            var entry = (await host.AuditAsync(StatisticsReleased.ActionName)).ShouldHaveSingleItem();
+            entry.Subject.ShouldBeNull();
+            JsonDocument.Parse(entry.Details).RootElement.GetProperty("suppressedCells").GetInt32().ShouldBe(1);
+
+            // Not a City OS service, a non-numeric field, an unknown grouping, a bad body: clear errors, nothing recorded.
+            var shop = await host.TokenClientAsync("shop");
+            (await shop.PostAsJsonAsync("/api/broker/statistics", query)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            foreach (var bad in new object[] { new { category = "household", field = "housing_type", groupBy = "district" }, new { category = "household", field = "household_size", groupBy = "full_name" }, new { category = 1 } })
+            {
+                var refused = await city.PostAsJsonAsync("/api/broker/statistics", bad);
+                refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await refused.Content.ReadAsStringAsync());
+            }
+
+            (await host.AuditAsync(StatisticsReleased.ActionName)).Count.ShouldBe(1);
+        }
+        finally
+        {
+            policies.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_encrypted_release_decrypts_with_npm_jose()
     {
         var s = await ArrangeAsync();
@@ -291,4 +382,25 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
 
 public sealed class SqliteBrokeringTests() : BrokeringTests(StorageProvider.Sqlite);
 
-public sealed class PostgresBrokeringTests() : BrokeringTests(StorageProvider.Postgres);
+public sealed class PostgresBrokeringTests() : BrokeringTests(StorageProvider.Postgres)
+{
+    /// <summary>Promise 2 across nodes: two service instances on one PostgreSQL database; revoke on A, release on B is refused.</summary>
+    [Fact]
+    public async Task A_revoke_through_one_instance_stops_releases_through_another()
+    {
+        var s = await ArrangeAsync();
+        using var other = new BrokerHost(StorageProvider.Postgres, Host.SharedSettings());
+        var recipientAtB = await other.TokenClientAsync("rcpt-broker");
+        (await ReleaseAsync(recipientAtB, Ask(s.ConsentId))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ReleaseAsync(s.Recipient, Ask(s.ConsentId))).StatusCode.ShouldBe(HttpStatusCode.OK); // A's token works at B's peer too
+
+        (await s.Hanako.PostAsync($"/api/me/consents/{s.ConsentId}/revoke", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        await ShouldBeRefusedAsync(await ReleaseAsync(recipientAtB, Ask(s.ConsentId)), ReleaseRefusal.Revoked);
+
+        await using var db = other.NewDbContext();
+        (await db.Set<ConsentHead>().Where(c => c.Id == s.ConsentId).Select(c => c.ReleaseCount).SingleAsync()).ShouldBe(2);
+        var entries = await db.Set<AuditEntry>().Where(e => e.Action == "data.released" || e.Action == "consent.revoked" || e.Action == "data.release_refused")
+            .OrderBy(e => e.Seq).Select(e => e.Action).ToListAsync();
+        entries.TakeLast(4).ShouldBe(["data.released", "data.released", "consent.revoked", "data.release_refused"]);
+    }
+}
