@@ -163,7 +163,7 @@ internal static class BrokerReleaseHarness
             var requests = sp.GetRequiredService<DataRequests>();
             var draft = await requests.CreateDraftAsync(Recipient, new DataRequestInput("mobility-improvement",
                 [new RequestedCategory("mobility", ["trip_date", "transport_mode", "duration_minutes"]), new RequestedCategory("resident-basic", ["age_band", "district"])],
-                "P1Y", "periodic", 1_000_000, "P1D", null, null, new LocalizedText("ポイント", "Points"), new LocalizedText("説明", "Explanation")), default);
+                "P1Y", "periodic", 10_000, "P1D", null, null, new LocalizedText("ポイント", "Points"), new LocalizedText("説明", "Explanation")), default);
             await requests.SubmitAsync(Recipient, draft.Id, default);
             await requests.ReviewAsync(draft.Id, new DataRequestReviewInput("approve", false, null), system, default);
             requestId = draft.Id;
