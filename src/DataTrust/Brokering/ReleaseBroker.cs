@@ -8,7 +8,6 @@ using DataTrust.Identity.Subjects;
 using DataTrust.Persistence;
 using DataTrust.Policies;
 using DataTrust.Vault;
-using DataTrust.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -65,22 +64,19 @@ internal sealed partial class ReleaseBroker(
                 : ReleaseOutcome.Refused(ReleaseRefusal.NoConsent);
         }
 
-        var head = await db.Set<ConsentHead>().AsNoTracking().Where(c => c.Id == consentId)
-            .Select(c => new { c.ResidentId, c.ClientId, c.Version }).SingleOrDefaultAsync(cancellationToken);
-        var purpose = request.Purpose;
-        if (head is not null && purpose is null)
-        {
-            purpose = await db.Set<ConsentVersion>().AsNoTracking().Where(v => v.ConsentId == consentId && v.Version == head.Version)
-                .Select(v => v.PurposeId).SingleAsync(cancellationToken);
-        }
-
-        if (head is null || purpose is null)
+        var head = await (
+            from c in db.Set<ConsentHead>().AsNoTracking()
+            join v in db.Set<ConsentVersion>().AsNoTracking() on new { c.Id, c.Version } equals new { Id = v.ConsentId, v.Version }
+            where c.Id == consentId
+            select new { c.ResidentId, c.ClientId, v.PurposeId, v.Categories, v.DataFrom, v.DataTo }).SingleOrDefaultAsync(cancellationToken);
+        if (head is null)
         {
             // A random id names no resident: there is nobody to record the refusal against (see Brokering/README.md).
             LogUnknownConsent(logger, clientId);
             return ReleaseOutcome.Refused(ReleaseRefusal.NoConsent);
         }
 
+        var purpose = request.Purpose ?? head.PurposeId;
         var actor = AuditActor.Client(clientId);
         if (!string.Equals(head.ClientId, clientId, StringComparison.Ordinal))
         {
@@ -88,12 +84,11 @@ internal sealed partial class ReleaseBroker(
         }
 
         // The consent's own terms fill in what the recipient left out: all its fields, its whole period.
-        var version = await db.Set<ConsentVersion>().AsNoTracking().SingleAsync(v => v.ConsentId == consentId && v.Version == head.Version, cancellationToken);
-        var covered = DataRequests.Categories(version.Categories);
+        var covered = DataRequests.Categories(head.Categories);
         var asked = request.Categories.Select(a => new RequestedCategory(a.Category,
             a.Fields ?? covered.FirstOrDefault(c => c.Category == a.Category)?.Fields ?? [])).ToList();
-        var from = request.DataFrom ?? version.DataFrom;
-        var to = request.DataTo ?? version.DataTo;
+        var from = request.DataFrom ?? head.DataFrom;
+        var to = request.DataTo ?? head.DataTo;
 
         var client = await db.Set<Client>().AsNoTracking().SingleAsync(c => c.ClientId == clientId, cancellationToken);
         var subject = await pairwise.SubjectAsync(client, head.ResidentId, cancellationToken);
@@ -118,31 +113,32 @@ internal sealed partial class ReleaseBroker(
 
         var records = new List<ReleasedRecord>();
         var releasedFields = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var category in asked)
+        var allowed = asked.ToDictionary(a => a.Category,
+            a => policy.AllowedFields(purpose, a.Category).Intersect(a.Fields, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        var decrypted = await vault.GetAllAsync(db, head.ResidentId, allowed.Keys, cancellationToken);
+        try
         {
-            var allowed = policy.AllowedFields(purpose, category.Category).Intersect(category.Fields, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
-            var ids = await db.Set<VaultRecord>().AsNoTracking().Where(r => r.ResidentId == head.ResidentId && r.CategoryId == category.Category)
-                .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => r.Id).ToListAsync(cancellationToken);
-            foreach (var id in ids)
+            foreach (var category in asked)
             {
-                using var record = await vault.GetAsync(db, head.ResidentId, id, cancellationToken);
-                if (record is null)
+                foreach (var record in decrypted.Where(r => r.CategoryId == category.Category))
                 {
-                    continue;
-                }
+                    using var json = record.ParseJson();
+                    var dataDate = DataDate(category.Category, json.RootElement) ?? record.CreatedAt;
+                    if ((from is { } f && dataDate < f) || (to is { } t && dataDate > t))
+                    {
+                        continue;
+                    }
 
-                using var json = record.ParseJson();
-                var dataDate = DataDate(category.Category, json.RootElement) ?? record.CreatedAt;
-                if ((from is { } f && dataDate < f) || (to is { } t && dataDate > t))
-                {
-                    continue;
+                    var fields = json.RootElement.EnumerateObject().Where(p => allowed[category.Category].Contains(p.Name))
+                        .Select(p => new KeyValuePair<string, JsonElement>(p.Name, p.Value.Clone())).ToList();
+                    releasedFields.UnionWith(fields.Select(p => category.Category + "." + p.Key));
+                    records.Add(new ReleasedRecord(category.Category, dataDate, fields));
                 }
-
-                var fields = json.RootElement.EnumerateObject().Where(p => allowed.Contains(p.Name))
-                    .Select(p => new KeyValuePair<string, JsonElement>(p.Name, p.Value.Clone())).ToList();
-                releasedFields.UnionWith(fields.Select(p => category.Category + "." + p.Key));
-                records.Add(new ReleasedRecord(category.Category, dataDate, fields));
             }
+        }
+        finally
+        {
+            decrypted.ForEach(r => r.Dispose());
         }
 
         var content = new ReleaseContent(releaseId, consentId.Value, subject, purpose, policy.Version, now, from, to, records);
