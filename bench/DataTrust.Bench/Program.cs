@@ -9,6 +9,7 @@ return args switch
     ["audit-verify", .. var rest] => await AuditVerifyHarness.RunAsync(rest),
     ["audit-append", .. var rest] => await AuditAppendHarness.RunAsync(rest),
     ["vault-rotation", .. var rest] => await VaultRotationHarness.RunAsync(rest),
+    ["broker-release", .. var rest] => await BrokerReleaseHarness.RunAsync(rest),
     _ => Run(args),
 };
 

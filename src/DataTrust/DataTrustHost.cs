@@ -1,6 +1,7 @@
 using DataTrust.Accounts;
 using DataTrust.Audit;
 using DataTrust.Audit.Api;
+using DataTrust.Brokering;
 using DataTrust.Common;
 using DataTrust.Consent;
 using DataTrust.Common.Demo;
@@ -55,6 +56,7 @@ public static class DataTrustHost
         services.AddAudit();
         services.AddOidcProvider();
         services.AddConsent();
+        services.AddBrokering();
         services.AddScoped<DemoData>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
 
@@ -126,6 +128,7 @@ public static class DataTrustHost
         app.MapAdminClients();
         app.MapVault();
         app.MapConsent();
+        app.MapBrokering();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

@@ -96,6 +96,53 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
     }
 
     /// <summary>
+    /// Decrypts all of a resident's records in the given categories (oldest first) with one query for the
+    /// records and one per data-key version: the release path's batch read. Same failure rule as
+    /// <see cref="GetAsync"/>. Dispose every result.
+    /// </summary>
+    public async Task<List<DecryptedRecord>> GetAllAsync(DataTrustDbContext db, Guid residentId, IReadOnlyCollection<string> categoryIds, CancellationToken cancellationToken = default)
+    {
+        var records = await db.Set<VaultRecord>().AsNoTracking()
+            .Where(r => r.ResidentId == residentId && categoryIds.Contains(r.CategoryId))
+            .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken);
+        var result = new List<DecryptedRecord>(records.Count);
+        var keys = new Dictionary<int, UnwrappedDataKey>();
+        try
+        {
+            foreach (var record in records)
+            {
+                if (!keys.TryGetValue(record.DataKeyVersion, out var dataKey))
+                {
+                    var keyRow = await ResidentDataKeys.FindAsync(db, residentId, record.DataKeyVersion, cancellationToken) ?? throw Unreadable(record, "data-key-missing");
+                    dataKey = dataKeys.TryUnwrap(keyRow) ?? throw dataKeys.Unreadable(keyRow, "data-key-unwrap-failed");
+                    keys[record.DataKeyVersion] = dataKey;
+                }
+
+                var plaintext = TryDecrypt(record, dataKey.Key) ?? throw Unreadable(record, "record-authentication-failed");
+                result.Add(new DecryptedRecord(record.Id, record.ResidentId, record.CategoryId, record.SchemaVersion, record.CreatedAt, plaintext)
+                {
+                    ProviderId = record.ProviderId,
+                    CorrectedAt = record.CorrectedAt,
+                });
+            }
+
+            return result;
+        }
+        catch
+        {
+            result.ForEach(r => r.Dispose());
+            throw;
+        }
+        finally
+        {
+            foreach (var key in keys.Values)
+            {
+                key.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
     /// Replaces the payload of one of the resident's records (a correction): encrypted afresh under the current
     /// data key, same record id. False when the resident has no record with that id.
     /// </summary>

@@ -73,7 +73,7 @@ internal sealed class DemoData(
             RedirectUris = [RedirectUri],
             PostLogoutRedirectUris = [PostLogoutRedirectUri],
             GrantTypes = ["authorization_code", "refresh_token", "client_credentials"],
-            Scopes = [.. Identity.Protocol.Scopes.Api],
+            Scopes = [Identity.Protocol.Scopes.DataRequests, Identity.Protocol.Scopes.Consents, Identity.Protocol.Scopes.Broker],
         }, cancellationToken);
         await AddClientAsync(new Client
         {

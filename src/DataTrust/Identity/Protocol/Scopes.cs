@@ -17,7 +17,13 @@ internal static class Scopes
     public const string Consents = "datatrust.consents";
 
     /// <summary>DataTrust's own API scopes, published in discovery beside the OpenID Connect ones.</summary>
-    public static readonly string[] Api = [DataRequests, Consents];
+    /// <summary>Recipients' API: receive consented data (Brokering/).</summary>
+    public const string Broker = "datatrust.broker";
+
+    /// <summary>City OS services: consent-filtered aggregate statistics (Brokering/).</summary>
+    public const string Statistics = "datatrust.statistics";
+
+    public static readonly string[] Api = [DataRequests, Consents, Broker, Statistics];
 
     public static List<string> Parse(string? scope) =>
         [.. (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
