@@ -36,6 +36,9 @@ internal static class PortalNavigation
         [
             new("/business", "概要", "Overview"),
             new("/business/requests", "データ利用の依頼", "Data requests"),
+            new("/business/consents", "同意と提供", "Consents and releases"),
+            new("/business/webhook", "Webhook", "Webhook"),
+            new("/business/credentials", "認証情報", "Credentials"),
         ]),
         new(Roles.Auditor, new("/audit", "監査", "Audit"),
         [

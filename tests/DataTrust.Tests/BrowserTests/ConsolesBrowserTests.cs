@@ -79,7 +79,7 @@ public sealed class ConsolesBrowserTests(PortalFixture portal)
         await page.SignInAsync(Roles.Business, "/business/requests");
         await page.SwitchLanguageAsync(language);
         var request = await page.Locator("tbody a").First.GetAttributeAsync("href");
-        foreach (var path in new[] { "/business", "/business/requests", "/business/requests/edit", request! })
+        foreach (var path in new[] { "/business", "/business/requests", "/business/requests/edit", request!, "/business/consents", "/business/webhook", "/business/credentials" })
         {
             await page.GotoAsync(path);
             await page.CheckAccessibilityAsync();

@@ -5,6 +5,7 @@ using AngleSharp.Html.Parser;
 using DataTrust.Accounts;
 using DataTrust.Audit.Events;
 using DataTrust.Consent;
+using DataTrust.Identity.Clients;
 using DataTrust.Jobs;
 using DataTrust.Persistence;
 using DataTrust.Tests.Consent;
@@ -162,6 +163,41 @@ public abstract class ConsolePageTests(StorageProvider provider) : IDisposable
         (await PostAsync(business, $"/business/requests/edit/{id}", null, DraftForm(), tokenPath: "/business/requests")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await PageAsync(business, "/business/requests")).QuerySelectorAll("tbody a").Select(a => a.GetAttribute("href")).ShouldNotContain($"/business/requests/{id}");
         (await _host.LedgerStateAsync()).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task Business_staff_rotate_the_secret_shown_once_and_set_the_webhook_and_bad_input_changes_nothing()
+    {
+        var business = await _host.CreateClientAsync(Roles.Business);
+        var before = await _host.LedgerStateAsync();
+        var badUrl = await PostAsync(business, "/business/webhook", null, [new("WebhookUrl", "ftp://example.com/hook")]);
+        badUrl.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        Parse(await badUrl.Content.ReadAsStringAsync()).QuerySelector(".error-summary a")!.GetAttribute("href").ShouldBe("#url");
+        var notOwed = await PostAsync(business, "/business/consents", "confirm", [new("consent", Guid.NewGuid().ToString())]);
+        ((int)notOwed.StatusCode).ShouldBeGreaterThanOrEqualTo(400);
+        Parse(await notOwed.Content.ReadAsStringAsync()).QuerySelector(".error-summary").ShouldNotBeNull();
+        var jwks = await PostAsync(business, "/business/credentials", "jwks", [new("Jwks", "{\"keys\":[]}")]);
+        jwks.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await _host.LedgerStateAsync()).ShouldBe(before);
+
+        (await PostAsync(business, "/business/webhook", null, [new("WebhookUrl", "https://example.com/hook")])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        ((IHtmlInputElement)(await PageAsync(business, "/business/webhook")).QuerySelector("#url")!).Value.ShouldBe("https://example.com/hook");
+
+        var rotated = await PostAsync(business, "/business/credentials", "rotate", []);
+        rotated.StatusCode.ShouldBe(HttpStatusCode.OK);
+        rotated.Headers.CacheControl!.NoStore.ShouldBeTrue();
+        var secret = Parse(await rotated.Content.ReadAsStringAsync()).QuerySelector("#new-secret p code")!.TextContent;
+        await using (var db = _host.NewDbContext())
+        {
+            var hash = await db.Set<Client>().Where(c => c.ClientId == "demo-business").Select(c => c.SecretHash).SingleAsync();
+            ClientSecretHasher.Verify(hash, secret).ShouldBeTrue();
+            ClientSecretHasher.Verify(hash, "demo-business-secret").ShouldBeFalse();
+        }
+
+        (await PageAsync(business, "/business/credentials")).QuerySelector("#new-secret").ShouldBeNull("the secret is shown once");
+        var changes = (await _host.AuditAsync(AuditAction.AdminChanged)).Select(e => e.Details).ToList();
+        changes.ShouldContain(d => d.Contains("client.secret_rotated"));
+        changes.ShouldContain(d => d.Contains("recipient.webhook_set"));
     }
 
     [Fact]
