@@ -54,6 +54,9 @@ internal static class PortalNavigation
             new("/admin/recipients", "提供先の審査", "Recipient review"),
             new("/admin/requests", "依頼の審査", "Request review"),
             new("/admin/jobs", "ジョブ", "Jobs"),
+            new("/admin/clients", "クライアント", "Clients"),
+            new("/admin/keys", "鍵", "Keys"),
+            new("/admin/health", "状態", "Health"),
         ]),
     ];
 

@@ -94,7 +94,7 @@ public sealed class ConsolesBrowserTests(PortalFixture portal)
         var admin = board.Page;
         await admin.SignInAsync(Roles.Operator, "/admin");
         await admin.SwitchLanguageAsync(language);
-        foreach (var path in new[] { "/admin", "/admin/recipients", "/admin/recipients/demo-business", "/admin/requests", "/admin/requests?state=approved", "/admin/jobs", "/admin/requests/" + request!.Split('/')[^1] })
+        foreach (var path in new[] { "/admin", "/admin/recipients", "/admin/recipients/demo-business", "/admin/requests", "/admin/requests?state=approved", "/admin/jobs", "/admin/clients", "/admin/keys", "/admin/health", "/admin/requests/" + request!.Split('/')[^1] })
         {
             await admin.GotoAsync(path);
             await admin.CheckAccessibilityAsync();

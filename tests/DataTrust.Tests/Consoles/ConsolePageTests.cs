@@ -36,6 +36,10 @@ public abstract class ConsolePageTests(StorageProvider provider) : IDisposable
     [InlineData("/admin/recipients", Roles.Auditor)]
     [InlineData("/admin/requests", Roles.Business)]
     [InlineData("/admin/jobs", Roles.Auditor)]
+    [InlineData("/admin/clients", Roles.Business)]
+    [InlineData("/admin/keys", Roles.Resident)]
+    [InlineData("/admin/health", Roles.Auditor)]
+    [InlineData("/business/credentials", Roles.Operator)]
     [InlineData("/admin/recipients/demo-business", Roles.Business)]
     public async Task Other_roles_are_refused_and_anonymous_visitors_sent_to_sign_in(string path, string role)
     {
@@ -198,6 +202,45 @@ public abstract class ConsolePageTests(StorageProvider provider) : IDisposable
         var changes = (await _host.AuditAsync(AuditAction.AdminChanged)).Select(e => e.Details).ToList();
         changes.ShouldContain(d => d.Contains("client.secret_rotated"));
         changes.ShouldContain(d => d.Contains("recipient.webhook_set"));
+    }
+
+    [Fact]
+    public async Task Operators_register_and_disable_clients_rotate_keys_and_see_health_and_bad_input_changes_nothing()
+    {
+        var admin = await _host.CreateClientAsync(Roles.Operator);
+        await using var db = _host.NewDbContext();
+        var clients = await db.Set<Client>().CountAsync();
+        var before = await _host.LedgerStateAsync();
+
+        var noName = await PostAsync(admin, "/admin/clients", "register", [new("NewClientId", "bad id!"), new("DisplayName", ""), new("Kind", "BusinessRecipient")]);
+        noName.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        Parse(await noName.Content.ReadAsStringAsync()).QuerySelectorAll(".error-summary a").Select(a => a.GetAttribute("href")).ShouldBe(["#newClientId", "#displayName"]);
+        (await PostAsync(admin, "/admin/clients", "disable", [new("clientId", "nobody")])).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await db.Set<Client>().CountAsync()).ShouldBe(clients);
+        (await _host.LedgerStateAsync()).ShouldBe(before);
+
+        var registered = await PostAsync(admin, "/admin/clients", "register", [new("NewClientId", "transit-co"), new("DisplayName", "Transit Co."), new("Kind", "BusinessRecipient")]);
+        registered.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var secret = Parse(await registered.Content.ReadAsStringAsync()).QuerySelector("#registered code")!.TextContent;
+        var client = await db.Set<Client>().AsNoTracking().SingleAsync(c => c.ClientId == "transit-co");
+        ClientSecretHasher.Verify(client.SecretHash, secret).ShouldBeTrue();
+        (await PostAsync(admin, "/admin/clients", "disable", [new("clientId", "transit-co")])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await db.Set<Client>().AsNoTracking().SingleAsync(c => c.ClientId == "transit-co")).Enabled.ShouldBeFalse();
+
+        var auditKeys = (await PageAsync(admin, "/admin/keys")).QuerySelectorAll("#audit-keys tbody tr").Length;
+        (await PostAsync(admin, "/admin/keys", "audit", [])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await PageAsync(admin, "/admin/keys")).QuerySelectorAll("#audit-keys tbody tr").Length.ShouldBe(auditKeys + 1);
+        (await PostAsync(admin, "/admin/keys", "token", [])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var tokenKeys = (await PageAsync(admin, "/admin/keys")).QuerySelectorAll("#token-keys tbody tr").Length;
+        (await PostAsync(admin, "/admin/keys", "token", [])).StatusCode.ShouldBe(HttpStatusCode.Conflict, "a rotation is pending");
+        (await PageAsync(admin, "/admin/keys")).QuerySelectorAll("#token-keys tbody tr").Length.ShouldBe(tokenKeys);
+        (await PostAsync(admin, "/admin/keys", "kek", [])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await db.Set<Job>().AsNoTracking().CountAsync(j => j.Kind == DataTrust.Vault.Rotation.RotateKekJob.Kind)).ShouldBe(1);
+        var changes = (await _host.AuditAsync()).Select(e => e.Action + e.Details).ToList();
+        changes.ShouldContain(d => d.Contains("client.disabled"));
+        changes.ShouldContain(d => d.Contains("vault.rotate_kek"));
+
+        (await PageAsync(admin, "/admin/health")).QuerySelector("#checks")!.TextContent.ShouldContain("database");
     }
 
     [Fact]
