@@ -25,9 +25,6 @@ internal sealed record PortalArea(string Role, NavLink Start, IReadOnlyList<NavL
 /// </summary>
 internal static class PortalNavigation
 {
-    /// <summary>The business role (data recipients' staff) is not issued yet; its area appears once it is.</summary>
-    public const string BusinessRole = "business";
-
     public static IReadOnlyList<PortalArea> Areas { get; } =
     [
         new(Roles.Resident, new("/resident", "マイページ", "My page"),
@@ -35,7 +32,14 @@ internal static class PortalNavigation
             new("/resident", "マイページ", "My page"),
             new("/resident/history", "提供履歴", "Provision history"),
         ]),
-        new(BusinessRole, new("/business", "事業者", "Business"), []),
+        new(Roles.Business, new("/business", "事業者", "Business"),
+        [
+            new("/business", "概要", "Overview"),
+            new("/business/requests", "データ利用の依頼", "Data requests"),
+            new("/business/consents", "同意と提供", "Consents and releases"),
+            new("/business/webhook", "Webhook", "Webhook"),
+            new("/business/credentials", "認証情報", "Credentials"),
+        ]),
         new(Roles.Auditor, new("/audit", "監査", "Audit"),
         [
             new("/audit", "検索", "Search"),
@@ -44,7 +48,16 @@ internal static class PortalNavigation
             new("/audit/statistics", "透明性統計", "Statistics"),
             new("/audit/export", "エクスポート", "Export"),
         ]),
-        new(Roles.Operator, new("/admin", "運用管理", "Operations"), []),
+        new(Roles.Operator, new("/admin", "運用管理", "Operations"),
+        [
+            new("/admin", "概要", "Overview"),
+            new("/admin/recipients", "提供先の審査", "Recipient review"),
+            new("/admin/requests", "依頼の審査", "Request review"),
+            new("/admin/jobs", "ジョブ", "Jobs"),
+            new("/admin/clients", "クライアント", "Clients"),
+            new("/admin/keys", "鍵", "Keys"),
+            new("/admin/health", "状態", "Health"),
+        ]),
     ];
 
     /// <summary>The areas this person may enter, in the order above.</summary>

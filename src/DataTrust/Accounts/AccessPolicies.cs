@@ -9,11 +9,13 @@ public static class AccessPolicies
     public const string Resident = "resident";
     public const string Auditor = "auditor";
     public const string Operator = "operator";
+    public const string Business = "business";
 
     internal static IServiceCollection AddAccessPolicies(this IServiceCollection services) =>
         services.AddAuthorizationBuilder()
             .AddPolicy(Resident, p => p.RequireAuthenticatedUser().RequireRole(Roles.Resident))
             .AddPolicy(Auditor, p => p.RequireAuthenticatedUser().RequireRole(Roles.Auditor))
             .AddPolicy(Operator, p => p.RequireAuthenticatedUser().RequireRole(Roles.Operator))
+            .AddPolicy(Business, p => p.RequireAuthenticatedUser().RequireRole(Roles.Business))
             .Services;
 }

@@ -6,5 +6,8 @@ public static class Roles
     public const string Auditor = "auditor";
     public const string Operator = "operator";
 
-    public static IReadOnlyList<string> All { get; } = [Resident, Auditor, Operator];
+    /// <summary>Staff of a registered data recipient (see <see cref="DataTrust.Consent.BusinessStaff"/>).</summary>
+    public const string Business = "business";
+
+    public static IReadOnlyList<string> All { get; } = [Resident, Auditor, Operator, Business];
 }

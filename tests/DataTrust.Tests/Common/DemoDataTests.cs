@@ -28,6 +28,7 @@ public abstract class DemoDataTests(StorageProvider provider)
         [
             "admin@example.jp:operator",
             "auditor@example.jp:auditor",
+            "business@example.jp:business",
             "hanako@example.jp:resident",
             "taro@example.jp:resident",
         ]);
@@ -46,6 +47,7 @@ public abstract class DemoDataTests(StorageProvider provider)
         ClientSecretHasher.Verify(clients[2].SecretHash, "demo-provider-secret").ShouldBeTrue();
         business.Scopes.ShouldBe(["datatrust.requests", "datatrust.consents", "datatrust.broker"]);
 
+        (await db.Set<DataTrust.Consent.BusinessStaff>().SingleAsync()).ClientId.ShouldBe("demo-business");
         var recipient = await db.Set<DataTrust.Consent.Recipient>().SingleAsync();
         (recipient.ClientId, recipient.Status).ShouldBe(("demo-business", DataTrust.Consent.RecipientStatus.Approved));
         var request = await db.Set<DataTrust.Consent.DataRequest>().SingleAsync();

@@ -25,7 +25,8 @@ public static class PageChecks
         await page.GotoAsync(returnUrl is null ? "/account/login" : "/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
         await page.GetByLabel(new System.Text.RegularExpressions.Regex("メールアドレス|E-mail address")).FillAsync(SignIn.DemoEmail(role));
         await page.GetByLabel(new System.Text.RegularExpressions.Regex("^(パスワード|Password)$")).FillAsync(DemoData.Password);
-        await page.Locator("main form button[type=submit]").ClickAsync();
+        // The passkey form, shown once its script runs, has a submit button of its own.
+        await page.Locator("main form:not([data-passkey]) button[type=submit]").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
     }
 

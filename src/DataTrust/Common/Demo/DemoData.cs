@@ -32,6 +32,7 @@ internal sealed class DemoData(
         ("taro@example.jp", "佐藤 太郎", Roles.Resident),
         ("auditor@example.jp", "監査 担当", Roles.Auditor),
         ("admin@example.jp", "運用 管理者", Roles.Operator),
+        ("business@example.jp", "事業者 担当", Roles.Business),
     ];
 
     public async Task SeedAsync(CancellationToken cancellationToken)
@@ -96,6 +97,20 @@ internal sealed class DemoData(
             Scopes = [Vault.Ingestion.IngestionEndpoints.Scope],
         }, cancellationToken);
         await AddRecipientAsync(cancellationToken);
+        await AddBusinessStaffAsync(cancellationToken);
+    }
+
+    /// <summary>business@example.jp works for demo-business in the business console.</summary>
+    private async Task AddBusinessStaffAsync(CancellationToken cancellationToken)
+    {
+        var staff = (await users.FindByEmailAsync("business@example.jp"))!.Id;
+        if (await db.Set<BusinessStaff>().AnyAsync(s => s.UserId == staff, cancellationToken))
+        {
+            return;
+        }
+
+        db.Add(new BusinessStaff { UserId = staff, ClientId = "demo-business", AddedAt = clock.GetUtcNow() });
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>demo-business as an approved recipient with one published, non-sensitive data request.</summary>

@@ -131,6 +131,43 @@ internal sealed class ClientRegistry(DataTrustDbContext db, IAuditLog audit, Tim
         return secret;
     }
 
+    /// <summary>
+    /// Replaces the public keys of a <c>private_key_jwt</c> client. Returns null when done, otherwise why not
+    /// (no such client, another authentication method, or not a JWK Set of public signing keys); nothing changes then.
+    /// </summary>
+    public async Task<string?> ReplaceJwksAsync(string clientId, string? jwks, AuditActor actor, CancellationToken cancellationToken)
+    {
+        var client = await db.Set<Client>().SingleOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+        if (client is null || client.TokenEndpointAuthMethod != ClientAuthenticator.PrivateKeyJwt)
+        {
+            return "Only a client that authenticates with private_key_jwt has a JWK Set.";
+        }
+
+        JsonElement parsed;
+        try
+        {
+            using var document = JsonDocument.Parse(jwks ?? "");
+            parsed = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return "The JWK Set is not JSON.";
+        }
+
+        if (parsed.ValueKind != JsonValueKind.Object || !HasPublicSigningKeys(parsed))
+        {
+            return "A JWK Set needs at least one public signing key and no private keys.";
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        client.Jwks = parsed.GetRawText();
+        await db.SaveChangesAsync(cancellationToken);
+        await AuditAsync(actor, "client.jwks_replaced", client.ClientId, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        IdentityEvents.ClientChanged(loggers.Logger(), client.ClientId, "jwks replaced");
+        return null;
+    }
+
     /// <summary>Disables the client: it can no longer authenticate or start authorization requests.</summary>
     public async Task<bool> DisableAsync(string clientId, AuditActor actor, CancellationToken cancellationToken)
     {

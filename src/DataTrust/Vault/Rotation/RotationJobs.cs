@@ -67,8 +67,16 @@ internal static class RotationEndpoints
 
     private static async Task<IResult> StartKek(ClaimsPrincipal user, IDbContextFactory<DataTrustDbContext> contexts, JobQueue jobs, KeyRingProvider keyRing, IAuditLog audit, CancellationToken cancellationToken)
     {
+        var actor = AuditActor.FromUser(user, AuditActorType.Operator) ?? throw new InvalidOperationException("An operator starts rotations.");
+        var started = await StartKekRotationAsync(actor, contexts, jobs, keyRing, audit, cancellationToken);
+        return TypedResults.Json(started, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Queues the job that rewraps every data key under the current KEK (once per KEK version), recorded as <paramref name="actor"/>'s.</summary>
+    internal static Task<RotationStarted> StartKekRotationAsync(AuditActor actor, IDbContextFactory<DataTrustDbContext> contexts, JobQueue jobs, KeyRingProvider keyRing, IAuditLog audit, CancellationToken cancellationToken)
+    {
         var target = keyRing.Ring.CurrentVersion;
-        return await StartAsync(user, contexts, jobs, audit, RotateKekJob.Kind, null, $"vault.rotate-kek:v{target}", "vault.rotate_kek", VaultKeyAudit.KekId(target), null, cancellationToken);
+        return EnqueueAsync(actor, contexts, jobs, audit, RotateKekJob.Kind, null, $"vault.rotate-kek:v{target}", "vault.rotate_kek", VaultKeyAudit.KekId(target), null, cancellationToken);
     }
 
     private static async Task<IResult> StartDek(Guid id, ClaimsPrincipal user, IDbContextFactory<DataTrustDbContext> contexts, JobQueue jobs, IAuditLog audit, CancellationToken cancellationToken)
@@ -94,6 +102,14 @@ internal static class RotationEndpoints
         string kind, object? payload, string idempotencyKey, string operation, string keyId, Guid? resident, CancellationToken cancellationToken)
     {
         var actor = AuditActor.FromUser(user, AuditActorType.Operator) ?? throw new InvalidOperationException("An operator starts rotations.");
+        var started = await EnqueueAsync(actor, contexts, jobs, audit, kind, payload, idempotencyKey, operation, keyId, resident, cancellationToken);
+        return TypedResults.Json(started, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static async Task<RotationStarted> EnqueueAsync(
+        AuditActor actor, IDbContextFactory<DataTrustDbContext> contexts, JobQueue jobs, IAuditLog audit,
+        string kind, object? payload, string idempotencyKey, string operation, string keyId, Guid? resident, CancellationToken cancellationToken)
+    {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var job = await jobs.EnqueueAsync(db, kind, payload, new EnqueueOptions { IdempotencyKey = idempotencyKey }, cancellationToken);
@@ -104,7 +120,7 @@ internal static class RotationEndpoints
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return TypedResults.Json(new RotationStarted(job.Id, kind, job.Created), statusCode: StatusCodes.Status202Accepted);
+        return new RotationStarted(job.Id, kind, job.Created);
     }
 }
 
