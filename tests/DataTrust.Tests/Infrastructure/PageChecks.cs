@@ -25,7 +25,7 @@ public static class PageChecks
         await page.GotoAsync(returnUrl is null ? "/account/login" : "/account/login?returnUrl=" + Uri.EscapeDataString(returnUrl));
         await page.GetByLabel(new System.Text.RegularExpressions.Regex("メールアドレス|E-mail address")).FillAsync(SignIn.DemoEmail(role));
         await page.GetByLabel(new System.Text.RegularExpressions.Regex("^(パスワード|Password)$")).FillAsync(DemoData.Password);
-        await page.Locator("main form button[type=submit]").ClickAsync();
+        await page.Locator("main form button[type=submit].primary").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
     }
 

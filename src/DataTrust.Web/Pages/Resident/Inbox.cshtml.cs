@@ -20,7 +20,8 @@ internal sealed class InboxModel(ConsentLedger ledger, DataRequests requests, ID
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Waiting = await ledger.InboxAsync(ResidentId, cancellationToken);
-        var decided = (await ledger.ListAsync(ResidentId, null, cancellationToken)).Select(c => c.DataRequestId).ToHashSet();
+        // A request with a live consent is answered (or waiting above); one refused or withdrawn may be joined again.
+        var decided = (await ledger.ListAsync(ResidentId, null, cancellationToken)).Where(c => c.State is "requested" or "given" or "paused").Select(c => c.DataRequestId).ToHashSet();
         Available = [.. (await requests.ListPublishedAsync(cancellationToken)).Where(r => !decided.Contains(r.Id))];
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         Words = await ConsentText.LoadAsync(db, policy, cancellationToken);
