@@ -112,6 +112,85 @@ public abstract class OAuthConsentTests(StorageProvider provider) : IDisposable
         (await IntrospectAsync(accessToken)).GetProperty("active").GetBoolean().ShouldBeFalse();
     }
 
+    private async Task<(Guid GrantId, string AccessToken, Guid ConsentId)> GrantedAsync(Guid requestId)
+    {
+        var resident = await ConsentHost.ResidentAsync(_host);
+        var (verifier, challenge) = Oidc.NewPkce();
+        var consentPath = (await Oidc.AuthorizeAsync(resident, Query(challenge, Details(requestId)), allowConsent: false)).Headers.Location!.OriginalString;
+        var page = new HtmlParser().ParseDocument(await resident.GetStringAsync(consentPath));
+        var allowed = await resident.PostAsync(consentPath, Browser.Form(
+            ("Id", page.QuerySelector("input[name=Id]")!.GetAttribute("value")!), ("decision", "allow"), ("categories", "mobility"),
+            ("__RequestVerificationToken", page.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!)));
+        var code = Oidc.Code(await Oidc.FollowAsync(resident, allowed));
+        using var http = _host.CreateClient();
+        var tokens = await Oidc.Json(await http.SendAsync(Oidc.TokenRequest(new()
+        {
+            ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = Oidc.RedirectUri, ["code_verifier"] = verifier,
+        }, ClientId, ConsentHost.RecipientSecret)));
+        var consentId = tokens.GetProperty("authorization_details")[0].GetProperty("consent_id").GetGuid();
+        return (tokens.GetProperty("grant_id").GetGuid(), tokens.GetProperty("access_token").GetString()!, consentId);
+    }
+
+    private async Task<HttpClient> GrantManagerAsync(string clientId, string scope)
+    {
+        await using (var db = _host.NewDbContext())
+        {
+            var client = await db.Set<DataTrust.Identity.Clients.Client>().SingleAsync(c => c.ClientId == clientId);
+            client.Scopes = [.. client.Scopes.Union(["grant_management_query", "grant_management_revoke"])];
+            await db.SaveChangesAsync();
+        }
+
+        var http = _host.CreateClient();
+        var response = await http.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials", ["scope"] = scope }, clientId, ConsentHost.RecipientSecret));
+        var token = (await Oidc.Json(response)).GetProperty("access_token").GetString()!;
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
+    [Fact]
+    public async Task Grant_management_queries_and_revokes_the_clients_own_grant_which_withdraws_the_consent()
+    {
+        var (admin, requestId) = await PublishedAsync();
+        await _host.RecipientAsync(admin, "rcpt-other");
+        var (grantId, accessToken, consentId) = await GrantedAsync(requestId);
+        var discovery = await Oidc.Json(await _host.CreateClient().GetAsync("/.well-known/openid-configuration"));
+        discovery.GetProperty("grant_management_endpoint").GetString().ShouldBe(Oidc.Issuer + "/connect/grants");
+        discovery.GetProperty("grant_management_actions_supported").EnumerateArray().Select(a => a.GetString()).ShouldBe(["query", "revoke"]);
+
+        using var query = await GrantManagerAsync(ClientId, "grant_management_query");
+        using var revoke = await GrantManagerAsync(ClientId, "grant_management_revoke");
+        using var other = await GrantManagerAsync("rcpt-other", "grant_management_query grant_management_revoke");
+        using var anonymous = _host.CreateClient();
+
+        var found = await Oidc.Json(await query.GetAsync($"/connect/grants/{grantId}"));
+        found.GetProperty("scopes")[0].GetProperty("scope").GetString().ShouldBe("openid");
+        found.GetProperty("authorization_details")[0].GetProperty("consent_id").GetGuid().ShouldBe(consentId);
+
+        var before = await _host.LedgerStateAsync();
+        (await anonymous.GetAsync($"/connect/grants/{grantId}")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await query.DeleteAsync($"/connect/grants/{grantId}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await revoke.GetAsync($"/connect/grants/{grantId}")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await other.GetAsync($"/connect/grants/{grantId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await other.DeleteAsync($"/connect/grants/{grantId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await query.GetAsync("/connect/grants/not-a-grant")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await query.GetAsync($"/connect/grants/{Guid.NewGuid()}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await _host.LedgerStateAsync()).ShouldBe(before);
+        (await IntrospectAsync(accessToken)).GetProperty("active").GetBoolean().ShouldBeTrue();
+
+        (await revoke.DeleteAsync($"/connect/grants/{grantId}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await using (var db = _host.NewDbContext())
+        {
+            (await db.Set<ConsentHead>().SingleAsync(c => c.Id == consentId)).State.ShouldBe(ConsentState.Withdrawn);
+            (await db.Set<Grant>().SingleAsync(g => g.Id == grantId)).Status.ShouldBe(GrantStatus.Revoked);
+        }
+
+        var revoked = (await _host.AuditAsync("consent.revoked")).ShouldHaveSingleItem();
+        revoked.ActorType.ShouldBe("client");
+        (await IntrospectAsync(accessToken)).GetProperty("active").GetBoolean().ShouldBeFalse();
+        (await query.GetAsync($"/connect/grants/{grantId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await revoke.DeleteAsync($"/connect/grants/{grantId}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task Bad_authorization_details_are_refused_with_invalid_authorization_details_and_change_nothing()
     {

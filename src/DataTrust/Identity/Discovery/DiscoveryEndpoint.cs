@@ -47,6 +47,8 @@ internal static class DiscoveryEndpoint
             ["code_challenge_methods_supported"] = Array([Pkce.S256]),
             ["dpop_signing_alg_values_supported"] = Array(DPoPProofValidator.Algorithms),
             ["authorization_response_iss_parameter_supported"] = true,
+            ["grant_management_endpoint"] = iss + Endpoints.Grants,
+            ["grant_management_actions_supported"] = Array(GrantManagement.GrantManagementEndpoint.Actions),
             ["authorization_details_types_supported"] = Array([Authorize.ConsentAuthorizationDetail.Type]),
             ["prompt_values_supported"] = Array(["none", "login", "consent"]),
             ["claims_supported"] = Array(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "name", "locale", "email", "email_verified"]),

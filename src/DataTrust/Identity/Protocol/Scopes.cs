@@ -16,8 +16,13 @@ internal static class Scopes
     /// <summary>Recipients' API: send consent requests, read consents and receipts, confirm deletion, set the webhook.</summary>
     public const string Consents = "datatrust.consents";
 
+    /// <summary>FAPI Grant Management: query, and revoke, the client's own grants.</summary>
+    public const string GrantManagementQuery = "grant_management_query";
+
+    public const string GrantManagementRevoke = "grant_management_revoke";
+
     /// <summary>DataTrust's own API scopes, published in discovery beside the OpenID Connect ones.</summary>
-    public static readonly string[] Api = [DataRequests, Consents];
+    public static readonly string[] Api = [DataRequests, Consents, GrantManagementQuery, GrantManagementRevoke];
 
     public static List<string> Parse(string? scope) =>
         [.. (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];
