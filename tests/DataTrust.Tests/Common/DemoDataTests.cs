@@ -44,7 +44,7 @@ public abstract class DemoDataTests(StorageProvider provider)
         clients[1].SecretHash.ShouldBeNull();
         clients[1].TokenEndpointAuthMethod.ShouldBe("none");
         ClientSecretHasher.Verify(clients[2].SecretHash, "demo-provider-secret").ShouldBeTrue();
-        business.Scopes.ShouldBe(["datatrust.requests", "datatrust.consents"]);
+        business.Scopes.ShouldBe(["datatrust.requests", "datatrust.consents", "grant_management_query", "grant_management_revoke"]);
 
         var recipient = await db.Set<DataTrust.Consent.Recipient>().SingleAsync();
         (recipient.ClientId, recipient.Status).ShouldBe(("demo-business", DataTrust.Consent.RecipientStatus.Approved));
