@@ -30,6 +30,9 @@ internal static class PortalNavigation
         new(Roles.Resident, new("/resident", "マイページ", "My page"),
         [
             new("/resident", "マイページ", "My page"),
+            new("/resident/inbox", "受信箱", "Inbox"),
+            new("/resident/consents", "同意", "Consents"),
+            new("/resident/instructions", "代理の指示", "Standing instructions"),
             new("/resident/history", "提供履歴", "Provision history"),
         ]),
         new(Roles.Business, new("/business", "事業者", "Business"),

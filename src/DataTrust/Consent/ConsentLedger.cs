@@ -316,6 +316,25 @@ internal sealed partial class ConsentLedger(
         return await StatusForRecipientAsync(clientId, consentId, cancellationToken);
     }
 
+    /// <summary>
+    /// The recipient revokes the OAuth grant a consent was given through (FAPI Grant Management): the
+    /// consent is withdrawn like a resident's revoke, recorded with the client as actor. False when no
+    /// given or paused consent is linked to the grant.
+    /// </summary>
+    public async Task<bool> WithdrawByGrantAsync(string clientId, Guid grantId, CancellationToken cancellationToken)
+    {
+        var consentId = await db.Set<ConsentHead>().AsNoTracking()
+            .Where(c => c.GrantId == grantId && c.ClientId == clientId && (c.State == ConsentState.Given || c.State == ConsentState.Paused))
+            .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
+        if (consentId is null)
+        {
+            return false;
+        }
+
+        await ChangeAsync(consentId.Value, [ConsentState.Given, ConsentState.Paused], ConsentState.Withdrawn, "withdrawn", ConsentChange.Revoked, AuditActor.Client(clientId), null, "grant-management", null, cancellationToken);
+        return true;
+    }
+
     // ---- system ----------------------------------------------------------------------------------
 
     /// <summary>Moves given or paused consents past their end to <c>expired</c>; returns how many. Idempotent.</summary>

@@ -82,6 +82,10 @@ internal static class OidcProvider
             .AllowAnonymous().DisableAntiforgery().RequireRateLimiting(RateLimiting.Sensitive).ExcludeFromDescription();
         endpoints.MapPost(Endpoints.Revocation, RevocationEndpoint.Handle)
             .AllowAnonymous().DisableAntiforgery().RequireRateLimiting(RateLimiting.Sensitive).ExcludeFromDescription();
+        endpoints.MapGet(Endpoints.Grants + "/{grantId}", GrantManagement.GrantManagementEndpoint.QueryAsync)
+            .AllowAnonymous().RequireRateLimiting(RateLimiting.Sensitive).ExcludeFromDescription();
+        endpoints.MapDelete(Endpoints.Grants + "/{grantId}", GrantManagement.GrantManagementEndpoint.RevokeAsync)
+            .AllowAnonymous().DisableAntiforgery().RequireRateLimiting(RateLimiting.Sensitive).ExcludeFromDescription();
         endpoints.MapMethods(Endpoints.UserInfo, [HttpMethods.Get, HttpMethods.Post], UserInfoEndpoint.Handle)
             .AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
         return endpoints;

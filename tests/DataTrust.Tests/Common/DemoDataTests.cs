@@ -45,7 +45,7 @@ public abstract class DemoDataTests(StorageProvider provider)
         clients[1].SecretHash.ShouldBeNull();
         clients[1].TokenEndpointAuthMethod.ShouldBe("none");
         ClientSecretHasher.Verify(clients[2].SecretHash, "demo-provider-secret").ShouldBeTrue();
-        business.Scopes.ShouldBe(["datatrust.requests", "datatrust.consents", "datatrust.broker"]);
+        business.Scopes.ShouldBe(["datatrust.requests", "datatrust.consents", "datatrust.broker", "grant_management_query", "grant_management_revoke"]);
 
         (await db.Set<DataTrust.Consent.BusinessStaff>().SingleAsync()).ClientId.ShouldBe("demo-business");
         var recipient = await db.Set<DataTrust.Consent.Recipient>().SingleAsync();

@@ -1,4 +1,10 @@
+using DataTrust.Consent;
 using DataTrust.Identity.Authorize;
+using DataTrust.Identity.Clients;
+using DataTrust.Persistence;
+using DataTrust.Policies;
+using DataTrust.Web.Navigation;
+using Microsoft.EntityFrameworkCore;
 using DataTrust.Identity.Protocol;
 using DataTrust.Web.Localization;
 using Microsoft.AspNetCore.Identity;
@@ -25,6 +31,11 @@ public sealed class ConsentModel : PageModel
 
     public IReadOnlyList<string> ScopeDescriptions { get; private set; } = [];
 
+    /// <summary>For a purpose-bound request (RFC 9396 authorization details): its terms, which the resident may narrow.</summary>
+    internal Resident.ConsentTerms? Terms { get; private set; }
+
+    internal List<FieldError> Errors { get; } = [];
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         var found = await Interaction.FindAsync(Id, cancellationToken);
@@ -38,12 +49,11 @@ public sealed class ConsentModel : PageModel
             return new ResultAction(AuthorizationResponses.SeeOtherLocal(AuthorizationInteraction.ContinuePath(Id!)));
         }
 
-        ClientName = client.DisplayName;
-        ScopeDescriptions = [.. request.Scopes.Select(Describe)];
+        await ShowAsync(request, client, cancellationToken);
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(string? decision, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostAsync(string? decision, string[]? categories, string? duration, CancellationToken cancellationToken)
     {
         var userId = AuthorizationInteraction.UserId(User);
         if (Id is null || userId is null)
@@ -51,9 +61,46 @@ public sealed class ConsentModel : PageModel
             return new ResultAction(await Interaction.ContinueAsync(HttpContext, Id, cancellationToken));
         }
 
-        return new ResultAction(decision == "allow"
-            ? await Interaction.AllowAsync(HttpContext, Id, userId.Value, cancellationToken)
-            : await Interaction.DenyAsync(HttpContext, Id, userId.Value, cancellationToken));
+        if (decision != "allow")
+        {
+            return new ResultAction(await Interaction.DenyAsync(HttpContext, Id, userId.Value, cancellationToken));
+        }
+
+        var found = await Interaction.FindAsync(Id, cancellationToken);
+        var narrowing = found?.Request.AuthorizationDetails is null ? null : new ConsentNarrowing(categories ?? [], duration);
+        try
+        {
+            return new ResultAction(await Interaction.AllowAsync(HttpContext, Id, userId.Value, narrowing, cancellationToken));
+        }
+        catch (ConsentException e)
+        {
+            Errors.Add(new FieldError(e.Code == "narrowing_empty" ? "categories" : null, Resident.ResidentPage.Explain(e)));
+            Response.StatusCode = e.Status;
+            if (found is var (_, request, client))
+            {
+                await ShowAsync(request, client, cancellationToken);
+            }
+
+            return Page();
+        }
+    }
+
+    private async Task ShowAsync(AuthorizationParameters request, Client client, CancellationToken cancellationToken)
+    {
+        ClientName = client.DisplayName;
+        ScopeDescriptions = [.. request.Scopes.Select(Describe)];
+        if (request.AuthorizationDetails is not { } details || ConsentAuthorizationDetail.Parse(details).Detail is not { } detail)
+        {
+            return;
+        }
+
+        var services = HttpContext.RequestServices;
+        var view = await services.GetRequiredService<DataRequests>().GetAsync(detail.DataRequest, cancellationToken);
+        await using var db = await services.GetRequiredService<IDbContextFactory<DataTrustDbContext>>().CreateDbContextAsync(cancellationToken);
+        var words = await Resident.ConsentText.LoadAsync(db, services.GetRequiredService<DataUsePolicy>(), cancellationToken);
+        var categories = detail.Categories is { } asked ? [.. view.Categories.Where(c => asked.Contains(c.Category, StringComparer.Ordinal))] : view.Categories;
+        Terms = new Resident.ConsentTerms(words, view.ClientId, view.PurposeId, categories, detail.Duration ?? view.Duration, view.AccessMode,
+            view.MaxReleasesPerPeriod, view.FrequencyPeriod, view.Benefit, view.Explanation, Narrowable: true);
     }
 
     private static string Describe(string scope) => scope switch

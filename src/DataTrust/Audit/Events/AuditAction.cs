@@ -29,6 +29,7 @@ internal static class AuditAction
     public const string TokenIssued = "token.issued";
     public const string AuthorizationCodeReplayed = "token.code_replayed";
     public const string RefreshTokenReused = "token.refresh_token_reused";
+    public const string GrantRevokedByClient = "token.grant_revoked_by_client";
 
     // Brokering
     public const string DataReleased = "data.released";

@@ -74,7 +74,7 @@ internal sealed class DemoData(
             RedirectUris = [RedirectUri],
             PostLogoutRedirectUris = [PostLogoutRedirectUri],
             GrantTypes = ["authorization_code", "refresh_token", "client_credentials"],
-            Scopes = [Identity.Protocol.Scopes.DataRequests, Identity.Protocol.Scopes.Consents, Identity.Protocol.Scopes.Broker],
+            Scopes = [Identity.Protocol.Scopes.DataRequests, Identity.Protocol.Scopes.Consents, Identity.Protocol.Scopes.Broker, Identity.Protocol.Scopes.GrantManagementQuery, Identity.Protocol.Scopes.GrantManagementRevoke],
         }, cancellationToken);
         await AddClientAsync(new Client
         {

@@ -4,6 +4,7 @@ using DataTrust.Identity.Protocol;
 using DataTrust.Identity.Session;
 using DataTrust.Identity.Storage;
 using DataTrust.Audit;
+using DataTrust.Consent;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +21,7 @@ namespace DataTrust.Identity.Authorize;
 /// single-use code. Each step reads the request from the database by its random id.
 /// </summary>
 internal sealed class AuthorizationInteraction(
-    DataTrustDbContext db, IAuditLog audit, Issuer issuer, IOptions<OidcOptions> options, TimeProvider clock, ILoggerFactory loggers)
+    DataTrustDbContext db, IAuditLog audit, Issuer issuer, IOptions<OidcOptions> options, TimeProvider clock, ILoggerFactory loggers, ConsentLedger ledger)
 {
     public static string ContinuePath(string id) => Endpoints.AuthorizeContinue + "?id=" + Uri.EscapeDataString(id);
 
@@ -73,7 +74,12 @@ internal sealed class AuthorizationInteraction(
             return AuthorizationResponses.SeeOtherLocal(LoginPath(row.Id, request));
         }
 
-        var grant = await CoveringGrantAsync(userId!.Value, client.ClientId, request.Scopes, now, cancellationToken);
+        // Purpose-bound requests are consented each time; their grant is the one made by that approval.
+        var grant = request.AuthorizationDetails is null
+            ? await CoveringGrantAsync(userId!.Value, client.ClientId, request.Scopes, now, cancellationToken)
+            : request.GrantId is { } made
+                ? await db.Set<Grant>().AsNoTracking().SingleOrDefaultAsync(g => g.Id == made && g.UserId == userId && g.Status == GrantStatus.Active && g.ExpiresAt > now, cancellationToken)
+                : null;
         if (grant is null || (request.Prompts("consent") && row.ConsentedAt is null))
         {
             if (request.Prompts("none"))
@@ -95,7 +101,7 @@ internal sealed class AuthorizationInteraction(
             CodeHash = TokenHash.Of(code),
             ClientId = client.ClientId,
             GrantId = grant.Id,
-            UserId = userId.Value,
+            UserId = userId!.Value,
             RedirectUri = request.RedirectUri,
             Scopes = [.. request.Scopes],
             Nonce = request.Nonce,
@@ -112,8 +118,13 @@ internal sealed class AuthorizationInteraction(
         return AuthorizationResponses.Redirect(request.RedirectUri, iss, [new("code", code), new("state", request.State)]);
     }
 
-    /// <summary>The resident allowed the request: remember the consent in the grant, then continue.</summary>
-    public async Task<IResult> AllowAsync(HttpContext context, string id, Guid userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The resident allowed the request: remember the consent in the grant, then continue. With
+    /// authorization details, the consent is given through the ledger (narrowed as the resident chose)
+    /// and linked to a new grant that holds the details as granted. A refused narrowing throws
+    /// <see cref="ConsentException"/> and leaves nothing behind.
+    /// </summary>
+    public async Task<IResult> AllowAsync(HttpContext context, string id, Guid userId, ConsentNarrowing? narrowing, CancellationToken cancellationToken)
     {
         var found = await FindAsync(id, cancellationToken);
         if (found is not var (row, request, client))
@@ -122,9 +133,14 @@ internal sealed class AuthorizationInteraction(
         }
 
         var now = clock.GetUtcNow();
+        if (request.AuthorizationDetails is { } details)
+        {
+            return await AllowDetailsAsync(row, request, client, details, userId, narrowing, now, cancellationToken);
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var grant = await db.Set<Grant>()
-            .Where(g => g.UserId == userId && g.ClientId == client.ClientId && g.Status == GrantStatus.Active && g.ExpiresAt > now)
+            .Where(g => g.UserId == userId && g.ClientId == client.ClientId && g.Status == GrantStatus.Active && g.ExpiresAt > now && g.AuthorizationDetails == null)
             .OrderByDescending(g => g.CreatedAt)
             .FirstOrDefaultAsync(cancellationToken);
         if (grant is null)
@@ -150,6 +166,57 @@ internal sealed class AuthorizationInteraction(
         return AuthorizationResponses.SeeOtherLocal(ContinuePath(row.Id));
     }
 
+    private async Task<IResult> AllowDetailsAsync(
+        AuthorizationRequest row, AuthorizationParameters request, Client client, string details, Guid userId, ConsentNarrowing? narrowing, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (detail, _) = ConsentAuthorizationDetail.Parse(details);
+        narrowing ??= new ConsentNarrowing(detail!.Categories, detail.Duration);
+
+        // The consent row refers to its grant, so the grant is written first; it has no code or token
+        // until the consent exists, and is removed again if the ledger refuses.
+        var grant = new Grant
+        {
+            Id = Guid.CreateVersion7(),
+            UserId = userId,
+            ClientId = client.ClientId,
+            Scopes = [.. request.Scopes],
+            Status = GrantStatus.Active,
+            CreatedAt = now,
+            ExpiresAt = now + options.Value.GrantLifetime,
+        };
+        db.Add(grant);
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        ConsentView consent;
+        try
+        {
+            consent = await ledger.GrantAsync(userId, detail!.DataRequest, narrowing, grant.Id, cancellationToken);
+        }
+        catch (ConsentException)
+        {
+            db.ChangeTracker.Clear();
+            await db.Set<Grant>().Where(g => g.Id == grant.Id).ExecuteDeleteAsync(cancellationToken);
+            throw;
+        }
+
+        if (consent.ExpiresAt is { } ends && ends < grant.ExpiresAt)
+        {
+            grant.ExpiresAt = ends;
+        }
+
+        var granted = ConsentAuthorizationDetail.Granted(consent);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Set<Grant>().Where(g => g.Id == grant.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(g => g.AuthorizationDetails, granted).SetProperty(g => g.ExpiresAt, grant.ExpiresAt), cancellationToken);
+        var parameters = (request with { GrantId = grant.Id }).ToJson();
+        await db.Set<AuthorizationRequest>().Where(r => r.Id == row.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ConsentedAt, now).SetProperty(r => r.Parameters, parameters), cancellationToken);
+        await audit.AppendAsync(db, new ClientAccessDecided(userId, grant.Id, client.ClientId, request.Scopes, Allowed: true), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        IdentityEvents.ConsentGiven(loggers.Logger(), client.ClientId, string.Join(' ', request.Scopes), grant.Id);
+        return AuthorizationResponses.SeeOtherLocal(ContinuePath(row.Id));
+    }
+
     /// <summary>The resident declined: the client hears <c>access_denied</c> (RFC 6749 §4.1.2.1).</summary>
     public async Task<IResult> DenyAsync(HttpContext context, string id, Guid userId, CancellationToken cancellationToken)
     {
@@ -168,6 +235,19 @@ internal sealed class AuthorizationInteraction(
 
             await audit.AppendAsync(db, new ClientAccessDecided(userId, null, client.ClientId, request.Scopes, Allowed: false), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (request.AuthorizationDetails is { } details && ConsentAuthorizationDetail.Parse(details).Detail is { } detail)
+        {
+            try
+            {
+                // The refusal is part of the resident's consent history too.
+                await ledger.DenyAsync(userId, detail.DataRequest, cancellationToken);
+            }
+            catch (ConsentException)
+            {
+                // a consent for this request already exists (or the request was withdrawn): the client still hears access_denied
+            }
         }
 
         IdentityEvents.ConsentDenied(loggers.Logger(), client.ClientId);

@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace DataTrust.Identity.Authorize;
 
-/// <summary>A validated authorization request: what the consent page shows and the code will carry.</summary>
+/// <summary>
+/// A validated authorization request: what the consent page shows and the code will carry. With
+/// <see cref="AuthorizationDetails"/> (RFC 9396), each approval makes its own grant, recorded in <see cref="GrantId"/>.
+/// </summary>
 internal sealed record AuthorizationParameters(
     string ClientId,
     string RedirectUri,
@@ -15,7 +18,9 @@ internal sealed record AuthorizationParameters(
     string? LoginHint,
     string? UiLocales,
     string Audience,
-    string? DpopJkt)
+    string? DpopJkt,
+    string? AuthorizationDetails = null,
+    Guid? GrantId = null)
 {
     public bool Prompts(string value) => Prompt.Contains(value, StringComparer.Ordinal);
 

@@ -81,6 +81,18 @@ internal static class AuthorizeEndpoint
                 return AuthorizationResponses.Error(validated, iss, "invalid_request", "This client must use pushed authorization requests (PAR).");
             }
 
+            if (parameters["authorization_details"] is { } details)
+            {
+                var (_, problem) = await ConsentAuthorizationDetail.ValidateAsync(db, client.ClientId, details, cancellationToken);
+                if (problem is not null)
+                {
+                    IdentityEvents.AuthorizationRefused(loggers.Logger(), client.ClientId, ConsentAuthorizationDetail.Error);
+                    return AuthorizationResponses.Error(validated, iss, ConsentAuthorizationDetail.Error, problem);
+                }
+
+                validated = validated with { AuthorizationDetails = details };
+            }
+
             request = validated;
         }
 

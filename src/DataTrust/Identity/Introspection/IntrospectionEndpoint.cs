@@ -82,6 +82,11 @@ internal static class IntrospectionEndpoint
                 body["cnf"] = new JsonObject { ["jkt"] = row.DpopJkt };
             }
 
+            if (row.GrantId is { } grantId)
+            {
+                TokenFactory.AddGrantDetails(body, await db.Set<Grant>().AsNoTracking().SingleOrDefaultAsync(g => g.Id == grantId, cancellationToken));
+            }
+
             return new NoStoreJsonResult(body);
         }
 

@@ -65,6 +65,18 @@ internal static class PushedAuthorizationEndpoint
             return new OAuthError(error!, description!).ToResult();
         }
 
+        if (parameters["authorization_details"] is { } details)
+        {
+            var (_, problem) = await ConsentAuthorizationDetail.ValidateAsync(db, client.ClientId, details, cancellationToken);
+            if (problem is not null)
+            {
+                IdentityEvents.AuthorizationRefused(loggers.Logger(), client.ClientId, ConsentAuthorizationDetail.Error);
+                return new OAuthError(ConsentAuthorizationDetail.Error, problem).ToResult();
+            }
+
+            request = request with { AuthorizationDetails = details };
+        }
+
         if (proof is not null)
         {
             if (request.DpopJkt is not null && request.DpopJkt != proof.Jkt)

@@ -12,6 +12,7 @@ internal static class Endpoints
     public const string Token = "/connect/token";
     public const string PushedAuthorization = "/connect/par";
     public const string Introspection = "/connect/introspect";
+    public const string Grants = "/connect/grants";
     public const string Revocation = "/connect/revoke";
     public const string UserInfo = "/connect/userinfo";
     public const string EndSession = "/connect/endsession";

@@ -16,14 +16,19 @@ internal static class Scopes
     /// <summary>Recipients' API: send consent requests, read consents and receipts, confirm deletion, set the webhook.</summary>
     public const string Consents = "datatrust.consents";
 
-    /// <summary>DataTrust's own API scopes, published in discovery beside the OpenID Connect ones.</summary>
+    /// <summary>FAPI Grant Management: query, and revoke, the client's own grants.</summary>
+    public const string GrantManagementQuery = "grant_management_query";
+
+    public const string GrantManagementRevoke = "grant_management_revoke";
+
     /// <summary>Recipients' API: receive consented data (Brokering/).</summary>
     public const string Broker = "datatrust.broker";
 
     /// <summary>City OS services: consent-filtered aggregate statistics (Brokering/).</summary>
     public const string Statistics = "datatrust.statistics";
 
-    public static readonly string[] Api = [DataRequests, Consents, Broker, Statistics];
+    /// <summary>DataTrust's own API scopes, published in discovery beside the OpenID Connect ones.</summary>
+    public static readonly string[] Api = [DataRequests, Consents, Broker, Statistics, GrantManagementQuery, GrantManagementRevoke];
 
     public static List<string> Parse(string? scope) =>
         [.. (scope ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)];

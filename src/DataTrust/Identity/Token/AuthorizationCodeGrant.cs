@@ -113,7 +113,7 @@ internal sealed class AuthorizationCodeGrant(
         await audit.AppendAsync(db, new TokenIssued(client.ClientId, TokenEndpoint.AuthorizationCode, stored.GrantId, stored.UserId), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         IdentityEvents.TokenIssued(loggers.Logger(), client.ClientId, TokenEndpoint.AuthorizationCode, stored.GrantId);
-        return (TokenFactory.Response(accessToken, row, options.Value.AccessTokenLifetime, refreshToken, idToken), null);
+        return (TokenFactory.Response(accessToken, row, options.Value.AccessTokenLifetime, refreshToken, idToken, grant), null);
     }
 
     private async Task<OAuthError> ReplayedAsync(AuthorizationCode stored, DateTimeOffset now, CancellationToken cancellationToken)

@@ -122,7 +122,7 @@ internal sealed class TokenFactory(DataTrustDbContext db, SigningKeyStore keys, 
         });
 
     /// <summary>The token endpoint's successful response (RFC 6749 §5.1).</summary>
-    public static IResult Response(string accessToken, IssuedAccessToken row, TimeSpan lifetime, string? refreshToken, string? idToken)
+    public static IResult Response(string accessToken, IssuedAccessToken row, TimeSpan lifetime, string? refreshToken, string? idToken, Grant? grant = null)
     {
         var body = new JsonObject
         {
@@ -145,7 +145,18 @@ internal sealed class TokenFactory(DataTrustDbContext db, SigningKeyStore keys, 
             body["id_token"] = idToken;
         }
 
+        AddGrantDetails(body, grant);
         return new NoStoreJsonResult(body);
+    }
+
+    /// <summary>For a purpose-bound grant: its id (FAPI Grant Management) and the details as granted (RFC 9396 §7).</summary>
+    public static void AddGrantDetails(JsonObject body, Grant? grant)
+    {
+        if (grant?.AuthorizationDetails is { } details)
+        {
+            body["authorization_details"] = JsonNode.Parse(details);
+            body["grant_id"] = grant.Id.ToString("D");
+        }
     }
 }
 
