@@ -19,7 +19,9 @@ public sealed class PortalPagesBrowserTests(PortalFixture portal)
         await using var session = await portal.NewSessionAsync();
         var page = session.Page;
         var suffix = language == "English" ? "en" : "ja";
-        foreach (var (path, name) in new[] { ("/", "home"), ("/account/login", "login"), ("/account/register", "register"), ("/no-such-page", "not-found"), ("/transparency", "transparency") })
+        foreach (var (path, name) in new[] { ("/", "home"), ("/account/login", "login"), ("/account/register", "register"), ("/no-such-page", "not-found"), ("/transparency", "transparency"),
+            ("/account/forgot-password", "forgot-password"), ("/account/reset-password", "reset-password"), ("/account/confirm", "confirm"),
+            ("/account/check-mail", "check-mail"), ("/account/denied", "denied"), ("/receipts/verify", "receipt-verify") })
         {
             await page.GotoAsync(path);
             await page.SwitchLanguageAsync(language);
@@ -36,7 +38,8 @@ public sealed class PortalPagesBrowserTests(PortalFixture portal)
         var page = session.Page;
         var suffix = language == "English" ? "en" : "ja";
         await page.SignInAsync(Roles.Resident);
-        foreach (var (path, name) in new[] { ("/", "home-signed-in"), ("/account/security", "security"), ("/resident/history", "history") })
+        foreach (var (path, name) in new[] { ("/", "home-signed-in"), ("/account/security", "security"), ("/resident/history", "history"),
+            ("/account/two-factor", "two-factor"), ("/account/logout", "logout"), ("/connect/endsession", "end-session") })
         {
             await page.GotoAsync(path);
             await page.SwitchLanguageAsync(language);
