@@ -39,7 +39,8 @@ public sealed class PortalPagesBrowserTests(PortalFixture portal)
         var suffix = language == "English" ? "en" : "ja";
         await page.SignInAsync(Roles.Resident);
         foreach (var (path, name) in new[] { ("/", "home-signed-in"), ("/account/security", "security"), ("/resident/history", "history"),
-            ("/account/two-factor", "two-factor"), ("/account/logout", "logout"), ("/connect/endsession", "end-session") })
+            ("/account/two-factor", "two-factor"), ("/account/logout", "logout"), ("/connect/endsession", "end-session"),
+            ("/resident/providers", "providers"), ("/resident/records", "records"), ("/resident/erase", "erase") })
         {
             await page.GotoAsync(path);
             await page.SwitchLanguageAsync(language);
