@@ -360,18 +360,8 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
         jwe.Split('.').Length.ShouldBe(5);
         jwe.ShouldNotContain("\"bus\""); // quotes never occur in base64url, so this cannot match by chance
 
-        var conformance = Path.Combine(RepositoryPaths.Root, "tests", "conformance");
-        Directory.Exists(Path.Combine(conformance, "node_modules", "jose")).ShouldBeTrue("run scripts/test-deps.sh (npm ci --prefix tests/conformance)");
-        var start = new ProcessStartInfo("node") { WorkingDirectory = conformance, UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("jwe-decrypt.mjs");
-        start.ArgumentList.Add(BrokerHost.PrivateJwk());
-        using var node = Process.Start(start)!;
-        await node.StandardInput.WriteAsync(jwe);
-        node.StandardInput.Close();
-        var stdout = await node.StandardOutput.ReadToEndAsync();
-        var stderr = await node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        node.ExitCode.ShouldBe(0, stderr);
+        var (exit, stdout) = await JoseScripts.RunAsync("jwe-decrypt.mjs", BrokerHost.PrivateJwk(), jwe);
+        exit.ShouldBe(0, stdout);
         var decrypted = JsonDocument.Parse(stdout).RootElement;
         decrypted.GetProperty("header").GetProperty("alg").GetString().ShouldBe("ECDH-ES");
         decrypted.GetProperty("header").GetProperty("enc").GetString().ShouldBe("A256GCM");

@@ -98,33 +98,14 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
 
         // A standard JOSE library outside .NET verifies it against the published keys, and refuses a forgery.
         var jwks = await _host.CreateClient().GetStringAsync("/.well-known/jwks.json");
-        var (exit, output) = await JoseVerifyAsync(jwks, first);
+        var (exit, output) = await JoseScripts.RunAsync("receipt-verify.mjs", jwks, first);
         exit.ShouldBe(0, output);
         var verified = JsonDocument.Parse(output).RootElement;
         verified.GetProperty("header").GetProperty("alg").GetString().ShouldBe("ES256");
         verified.GetProperty("payload").GetProperty("consentId").GetString().ShouldBe(id.ToString("D"));
         var parts = first.Split('.');
         var forged = Base64UrlEncoder.Encode(Base64UrlEncoder.Decode(parts[1]).Replace("\"given\"", "\"paused\"", StringComparison.Ordinal));
-        (await JoseVerifyAsync(jwks, $"{parts[0]}.{forged}.{parts[2]}")).Exit.ShouldNotBe(0);
-    }
-
-    private static async Task<(int Exit, string Output)> JoseVerifyAsync(string jwks, string receipt)
-    {
-        var conformance = Path.Combine(RepositoryPaths.Root, "tests", "conformance");
-        Directory.Exists(Path.Combine(conformance, "node_modules", "jose")).ShouldBeTrue("run scripts/test-deps.sh (npm ci --prefix tests/conformance)");
-        var start = new System.Diagnostics.ProcessStartInfo("node")
-        {
-            WorkingDirectory = conformance, UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        start.ArgumentList.Add("receipt-verify.mjs");
-        start.ArgumentList.Add(jwks);
-        using var node = System.Diagnostics.Process.Start(start)!;
-        await node.StandardInput.WriteAsync(receipt);
-        node.StandardInput.Close();
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = await node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        return (node.ExitCode, node.ExitCode == 0 ? await stdout : stderr);
+        (await JoseScripts.RunAsync("receipt-verify.mjs", jwks, $"{parts[0]}.{forged}.{parts[2]}")).Exit.ShouldNotBe(0);
     }
 
     private async Task VerifyReceiptAsync(string receipt, Guid residentId)
