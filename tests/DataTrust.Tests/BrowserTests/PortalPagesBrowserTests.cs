@@ -3,6 +3,8 @@ using System.Text;
 using DataTrust.Accounts;
 using DataTrust.Common.Demo;
 using DataTrust.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DataTrust.Tests.BrowserTests;
 
@@ -56,6 +58,32 @@ public sealed class PortalPagesBrowserTests(PortalFixture portal)
         await page.SwitchLanguageAsync(language);
         await page.CheckAccessibilityAsync();
         await page.ScreenshotAsync($"consent-{suffix}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Languages))]
+    public async Task The_second_step_of_a_two_factor_sign_in_is_accessible(string language)
+    {
+        var email = $"two-factor-{(language == "English" ? "en" : "ja")}@example.jp";
+        await using (var scope = portal.Factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<UserAccount>>();
+            var user = new UserAccount { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Two factor", CreatedAt = DateTimeOffset.UtcNow };
+            (await users.CreateAsync(user, DemoData.Password)).Succeeded.ShouldBeTrue();
+            (await users.AddToRoleAsync(user, Roles.Resident)).Succeeded.ShouldBeTrue();
+            (await users.ResetAuthenticatorKeyAsync(user)).Succeeded.ShouldBeTrue();
+            (await users.SetTwoFactorEnabledAsync(user, true)).Succeeded.ShouldBeTrue();
+        }
+
+        await using var session = await portal.NewSessionAsync();
+        var page = session.Page;
+        await page.GotoAsync("/account/login");
+        await page.GetByLabel(new System.Text.RegularExpressions.Regex("メールアドレス|E-mail address")).FillAsync(email);
+        await page.GetByLabel(new System.Text.RegularExpressions.Regex("^(パスワード|Password)$")).FillAsync(DemoData.Password);
+        await page.Locator("main form:not([data-passkey]) button[type=submit]").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("/account/login-2fa", StringComparison.Ordinal));
+        await page.SwitchLanguageAsync(language);
+        await page.CheckAccessibilityAsync();
     }
 }
 
