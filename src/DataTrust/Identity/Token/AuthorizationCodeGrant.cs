@@ -118,13 +118,7 @@ internal sealed class AuthorizationCodeGrant(
 
     private async Task<OAuthError> ReplayedAsync(AuthorizationCode stored, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        // RFC 6749 §4.1.2 and RFC 9700 §4.5: a replayed code means it leaked; whoever redeemed it first
-        // must lose what they got. The revocation and its audit entry commit together.
-        var transaction = db.Database.CurrentTransaction;
-        await using var owned = transaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        var revoked = await GrantRevocation.RevokeAsync(db, stored.GrantId, "code_replayed", now, cancellationToken) > 0;
-        await audit.AppendAsync(db, new CredentialReplayed(stored.ClientId, ReplayKind.AuthorizationCode, stored.GrantId, stored.UserId, revoked), cancellationToken);
-        await (transaction ?? owned!).CommitAsync(cancellationToken);
+        await GrantRevocation.RevokeForReplayAsync(db, audit, ReplayKind.AuthorizationCode, stored.ClientId, stored.GrantId, stored.UserId, now, cancellationToken);
         IdentityEvents.AuthorizationCodeReplayed(loggers.Logger(), stored.ClientId, stored.GrantId);
         return OAuthError.InvalidGrant("The authorization code was already used; the tokens issued for it are revoked.");
     }

@@ -1,3 +1,4 @@
+using DataTrust.Audit;
 using DataTrust.Identity.Storage;
 using DataTrust.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -17,6 +18,22 @@ internal static class GrantRevocation
             .ExecuteUpdateAsync(
                 s => s.SetProperty(g => g.Status, GrantStatus.Revoked).SetProperty(g => g.RevokedAt, now).SetProperty(g => g.RevokedReason, reason),
                 cancellationToken);
+
+    /// <summary>
+    /// A replayed code or reused refresh token means it leaked (RFC 6749 §4.1.2, RFC 9700 §4.5, §4.14): the
+    /// grant is revoked, so whoever used it first loses what they got, and the revocation commits with its
+    /// audit entry (inside the caller's transaction if it has one).
+    /// </summary>
+    public static async Task RevokeForReplayAsync(
+        DataTrustDbContext db, IAuditLog audit, ReplayKind kind, string clientId, Guid grantId, Guid residentId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var transaction = db.Database.CurrentTransaction;
+        await using var owned = transaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var reason = kind == ReplayKind.AuthorizationCode ? "code_replayed" : "refresh_token_reused";
+        var revoked = await RevokeAsync(db, grantId, reason, now, cancellationToken) > 0;
+        await audit.AppendAsync(db, new CredentialReplayed(clientId, kind, grantId, residentId, revoked), cancellationToken);
+        await (transaction ?? owned!).CommitAsync(cancellationToken);
+    }
 }
 
 /// <summary>

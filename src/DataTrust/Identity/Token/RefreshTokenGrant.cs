@@ -119,11 +119,7 @@ internal sealed class RefreshTokenGrant(
 
     private async Task<OAuthError> ReusedAsync(RefreshToken stored, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var transaction = db.Database.CurrentTransaction;
-        await using var owned = transaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        var revoked = await GrantRevocation.RevokeAsync(db, stored.GrantId, "refresh_token_reused", now, cancellationToken) > 0;
-        await audit.AppendAsync(db, new CredentialReplayed(stored.ClientId, ReplayKind.RefreshToken, stored.GrantId, stored.UserId, revoked), cancellationToken);
-        await (transaction ?? owned!).CommitAsync(cancellationToken);
+        await GrantRevocation.RevokeForReplayAsync(db, audit, ReplayKind.RefreshToken, stored.ClientId, stored.GrantId, stored.UserId, now, cancellationToken);
         IdentityEvents.RefreshTokenReused(loggers.Logger(), stored.ClientId, stored.GrantId);
         return OAuthError.InvalidGrant("The refresh token was already used; the grant is revoked.");
     }
