@@ -14,6 +14,8 @@ namespace DataTrust.Testing;
 /// </summary>
 internal sealed class PostgresCluster : IDisposable
 {
+    private const string Prefix = "datatrust-pg-";
+
     private readonly string _directory;
     private readonly string _binaries;
     private readonly string? _runAs;
@@ -34,7 +36,8 @@ internal sealed class PostgresCluster : IDisposable
         var binaries = FindBinaries() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries (initdb, pg_ctl) were not found. Run through scripts/test.sh, which installs them.");
         var runAs = OperatingSystem.IsLinux() && Environment.UserName == "root" ? UnprivilegedUser() : null;
-        var directory = Directory.CreateTempSubdirectory("datatrust-pg-").FullName;
+        RemoveAbandoned();
+        var directory = Directory.CreateTempSubdirectory(Prefix).FullName;
         if (runAs is not null)
         {
             Run("chown", ["-R", runAs, directory], runAs: null);
@@ -83,6 +86,30 @@ internal sealed class PostgresCluster : IDisposable
         finally
         {
             Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Clusters of runs that were killed before they could clean up (each holds gigabytes): no live server,
+    /// and untouched for an hour, so that one being started by a concurrent run is left alone.
+    /// </summary>
+    private static void RemoveAbandoned()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
+        {
+            var pidFile = Path.Combine(directory, "data", "postmaster.pid");
+            var running = File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}");
+            if (!running && Directory.GetLastWriteTimeUtc(directory) < DateTime.UtcNow.AddHours(-1))
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // someone else's or still in use: not ours to remove
+                }
+            }
         }
     }
 

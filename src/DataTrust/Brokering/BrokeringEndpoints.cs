@@ -52,8 +52,14 @@ internal static class BrokeringEndpoints
     private static async Task<IResult?> ReleaseResultAsync(HttpContext context, ReleaseBroker broker, DataTrustDbContext db, ILogger logger, CancellationToken cancellationToken)
     {
         var clientId = IngestionEndpoints.ClientId(context);
-        var highAssurance = await db.Set<Client>().AsNoTracking().Where(c => c.ClientId == clientId).Select(c => c.HighAssurance).SingleOrDefaultAsync(cancellationToken);
-        if (highAssurance && !context.Request.Headers.Authorization.ToString().StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase))
+        var client = await db.Set<Client>().AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+        if (client is null)
+        {
+            // A live token of a client that no longer exists: nobody to release to.
+            return BrokerProblems.Refused(Consent.ReleaseRefusal.NoConsent);
+        }
+
+        if (client.HighAssurance && !context.Request.Headers.Authorization.ToString().StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase))
         {
             // FAPI 2.0: a high-assurance client's tokens are sender-constrained; a bearer token is not enough here.
             context.Response.Headers.WWWAuthenticate = "DPoP realm=\"DataTrust\", error=\"invalid_token\", error_description=\"This client must present a DPoP-bound token.\"";
@@ -83,7 +89,7 @@ internal static class BrokeringEndpoints
         ReleaseOutcome outcome;
         try
         {
-            outcome = await broker.ReleaseAsync(clientId, grantId, request, format, cancellationToken);
+            outcome = await broker.ReleaseAsync(client, grantId, request, format, cancellationToken);
         }
         catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
         {
@@ -144,5 +150,5 @@ internal static class BrokeringEndpoints
 internal static class BrokeringServiceCollectionExtensions
 {
     public static IServiceCollection AddBrokering(this IServiceCollection services) =>
-        services.AddScoped<ReleaseBroker>().AddScoped<StatisticsRelease>();
+        services.AddScoped<ReleaseBroker>().AddSingleton<ReleaseGroupCommit>().AddScoped<StatisticsRelease>();
 }

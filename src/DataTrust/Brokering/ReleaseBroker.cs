@@ -10,6 +10,7 @@ using DataTrust.Policies;
 using DataTrust.Vault;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.Tokens;
 
 namespace DataTrust.Brokering;
 
@@ -38,22 +39,25 @@ internal sealed record ReleaseContent(
     DateTimeOffset? DataFrom, DateTimeOffset? DataTo, IReadOnlyList<ReleasedRecord> Records);
 
 /// <summary>
-/// A release to a recipient (promises 1, 3, 5, 7). In one transaction: the consent ledger locks the consent
-/// and decides on its live state, counting the use; the resident's records in the asked categories and
-/// period are decrypted and cut down to the fields the purpose's minimisation rule allows (intersected with
-/// the consent's); the body is built completely in memory; the <see cref="DataReleased"/> entry is appended;
-/// and only after the commit is the body handed back to be sent. A failed commit sends nothing.
+/// A release to a recipient (promises 1, 3, 5, 7). Outside any lock, the consent is read, and if it looks
+/// live the resident's records in the asked categories and period are decrypted and cut down to the fields
+/// the purpose's minimisation rule allows (intersected with the consent's), and the body is built completely
+/// in memory. Then <see cref="ReleaseGroupCommit"/> decides on the locked live ledger, counts the use and
+/// appends the <see cref="DataReleased"/> entry (or the refusal) in one transaction; only after its commit is
+/// the body handed back to be sent. A failed commit sends nothing; a consent that changed meanwhile is
+/// prepared again.
 /// </summary>
 internal sealed partial class ReleaseBroker(
-    DataTrustDbContext db, DataUsePolicy policy, IAuditLog audit, VaultStore vault, PairwiseSubjects pairwise, TimeProvider clock, ILogger<ReleaseBroker> logger)
+    DataTrustDbContext db, DataUsePolicy policy, ReleaseGroupCommit decisions, VaultStore vault, PairwiseSubjects pairwise, TimeProvider clock, ILogger<ReleaseBroker> logger)
 {
-    public async Task<ReleaseOutcome> ReleaseAsync(string clientId, Guid? grantId, ReleaseRequest request, ReleaseFormat format, CancellationToken cancellationToken)
+    private const int Attempts = 3;
+
+    public async Task<ReleaseOutcome> ReleaseAsync(Client client, Guid? grantId, ReleaseRequest request, ReleaseFormat format, CancellationToken cancellationToken)
     {
-        // Read without a lock only to find the resident and prepare; the decision below reads again under the lock.
         var consentId = request.ConsentId;
         if (consentId is null && grantId is { } grant)
         {
-            consentId = await db.Set<ConsentHead>().AsNoTracking().Where(c => c.GrantId == grant && c.ClientId == clientId)
+            consentId = await db.Set<ConsentHead>().AsNoTracking().Where(c => c.GrantId == grant && c.ClientId == client.ClientId)
                 .OrderByDescending(c => c.UpdatedAt).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken);
         }
 
@@ -64,58 +68,85 @@ internal sealed partial class ReleaseBroker(
                 : ReleaseOutcome.Refused(ReleaseRefusal.NoConsent);
         }
 
-        var head = await (
-            from c in db.Set<ConsentHead>().AsNoTracking()
-            join v in db.Set<ConsentVersion>().AsNoTracking() on new { c.Id, c.Version } equals new { Id = v.ConsentId, v.Version }
-            where c.Id == consentId
-            select new { c.ResidentId, c.ClientId, v.PurposeId, v.Categories, v.DataFrom, v.DataTo }).SingleOrDefaultAsync(cancellationToken);
-        if (head is null)
-        {
-            // A random id names no resident: there is nobody to record the refusal against (see Brokering/README.md).
-            LogUnknownConsent(logger, clientId);
-            return ReleaseOutcome.Refused(ReleaseRefusal.NoConsent);
-        }
-
-        var purpose = request.Purpose ?? head.PurposeId;
-        var actor = AuditActor.Client(clientId);
-        if (!string.Equals(head.ClientId, clientId, StringComparison.Ordinal))
-        {
-            return await RefuseAsync(actor, head.ResidentId, clientId, purpose, ReleaseRefusal.NoConsent, cancellationToken);
-        }
-
-        // The consent's own terms fill in what the recipient left out: all its fields, its whole period.
-        var covered = DataRequests.Categories(head.Categories);
-        var asked = request.Categories.Select(a => new RequestedCategory(a.Category,
-            a.Fields ?? covered.FirstOrDefault(c => c.Category == a.Category)?.Fields ?? [])).ToList();
-        var from = request.DataFrom ?? head.DataFrom;
-        var to = request.DataTo ?? head.DataTo;
-
-        var client = await db.Set<Client>().AsNoTracking().SingleAsync(c => c.ClientId == clientId, cancellationToken);
-        var subject = await pairwise.SubjectAsync(client, head.ResidentId, cancellationToken);
         var encryptionKey = format == ReleaseFormat.Jwe ? RecipientEncryption.FindKey(client.Jwks) : null;
         if (format == ReleaseFormat.Jwe && encryptionKey is null)
         {
             return ReleaseOutcome.Invalid("no_encryption_key", "The client has no registered EC P-256 key with \"use\": \"enc\" to encrypt the release to.");
         }
 
-        var now = clock.GetUtcNow();
-        var releaseId = Guid.CreateVersion7(now);
-        var ask = new ReleaseAsk(clientId, purpose, asked, from, to);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var decision = await ConsentLedger.AuthorizeReleaseAsync(db, consentId.Value, ask, now, cancellationToken);
-        if (!decision.Allowed)
+        for (var attempt = 1; ; attempt++)
         {
-            await audit.AppendAsync(db, new DataReleaseRefused(actor, head.ResidentId, clientId, purpose, decision.Refusal!), cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return ReleaseOutcome.Refused(decision.Refusal!);
+            var outcome = await TryReleaseAsync(client, consentId.Value, request, encryptionKey, format == ReleaseFormat.NgsiLd, cancellationToken);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+
+            if (attempt == Attempts)
+            {
+                throw new InvalidOperationException($"Consent {consentId} changed during each of {Attempts} attempts to release under it.");
+            }
+        }
+    }
+
+    /// <summary>The release, or null when its consent changed between preparing and deciding.</summary>
+    private async Task<ReleaseOutcome?> TryReleaseAsync(
+        Client client, Guid consentId, ReleaseRequest request, JsonWebKey? encryptionKey, bool ngsiLd, CancellationToken cancellationToken)
+    {
+        // Read without a lock only to prepare; the decision reads again under the lock and checks the version is the same.
+        var head = await (
+            from c in db.Set<ConsentHead>().AsNoTracking()
+            join v in db.Set<ConsentVersion>().AsNoTracking() on new { c.Id, c.Version } equals new { Id = v.ConsentId, v.Version }
+            where c.Id == consentId
+            select new { c.ResidentId, c.ClientId, c.State, c.Version, v.PurposeId, v.Categories, v.DataFrom, v.DataTo }).SingleOrDefaultAsync(cancellationToken);
+        if (head is null)
+        {
+            // A random id names no resident: there is nobody to record the refusal against (see Brokering/README.md).
+            LogUnknownConsent(logger, client.ClientId);
+            return ReleaseOutcome.Refused(ReleaseRefusal.NoConsent);
         }
 
+        // The consent's own terms fill in what the recipient left out: all its fields, its whole period.
+        var purpose = request.Purpose ?? head.PurposeId;
+        var covered = DataRequests.Categories(head.Categories);
+        var asked = request.Categories.Select(a => new RequestedCategory(a.Category,
+            a.Fields ?? covered.FirstOrDefault(c => c.Category == a.Category)?.Fields ?? [])).ToList();
+        var from = request.DataFrom ?? head.DataFrom;
+        var to = request.DataTo ?? head.DataTo;
+        var now = clock.GetUtcNow();
+        var releaseId = Guid.CreateVersion7(now);
+
+        // Nothing is decrypted for a consent that is not the caller's or not given; the decision refuses it anyway.
+        var mayRelease = head.State == ConsentState.Given && string.Equals(head.ClientId, client.ClientId, StringComparison.Ordinal);
+        var (body, releasedFields) = mayRelease
+            ? await PrepareBodyAsync(client, head.ResidentId, new ReleaseContent(releaseId, consentId, "", purpose, policy.Version, now, from, to, []), asked, encryptionKey, ngsiLd, cancellationToken)
+            : ([], []);
+        var actor = AuditActor.Client(client.ClientId);
+        var prepared = new PreparedRelease(
+            new ReleaseQuestion(consentId, head.Version, new ReleaseAsk(client.ClientId, purpose, asked, from, to)),
+            new DataReleased(actor, head.ResidentId, consentId, client.ClientId, purpose, releaseId, [.. asked.Select(a => a.Category)], releasedFields),
+            code => new DataReleaseRefused(actor, head.ResidentId, client.ClientId, purpose, code));
+        var decision = await decisions.CommitAsync(prepared, cancellationToken);
+        if (decision.Allowed && !mayRelease)
+        {
+            throw new InvalidOperationException("A consent allowed a release it was not prepared for.");
+        }
+
+        return decision == ReleaseDecision.Stale ? null
+            : decision.Allowed ? new ReleaseOutcome(body, releaseId, null)
+            : ReleaseOutcome.Refused(decision.Refusal!);
+    }
+
+    /// <summary>The body to send if the release is allowed, and the <c>category.field</c> names it holds.</summary>
+    private async Task<(byte[] Body, string[] ReleasedFields)> PrepareBodyAsync(
+        Client client, Guid residentId, ReleaseContent header, List<RequestedCategory> asked, JsonWebKey? encryptionKey, bool ngsiLd,
+        CancellationToken cancellationToken)
+    {
         var records = new List<ReleasedRecord>();
         var releasedFields = new SortedSet<string>(StringComparer.Ordinal);
         var allowed = asked.ToDictionary(a => a.Category,
-            a => policy.AllowedFields(purpose, a.Category).Intersect(a.Fields, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
-        var decrypted = await vault.GetAllAsync(db, head.ResidentId, allowed.Keys, cancellationToken);
+            a => policy.AllowedFields(header.Purpose, a.Category).Intersect(a.Fields, StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+        var decrypted = await vault.GetAllAsync(db, residentId, allowed.Keys, cancellationToken);
         try
         {
             foreach (var category in asked)
@@ -124,7 +155,7 @@ internal sealed partial class ReleaseBroker(
                 {
                     using var json = record.ParseJson();
                     var dataDate = DataDate(category.Category, json.RootElement) ?? record.CreatedAt;
-                    if ((from is { } f && dataDate < f) || (to is { } t && dataDate > t))
+                    if ((header.DataFrom is { } f && dataDate < f) || (header.DataTo is { } t && dataDate > t))
                     {
                         continue;
                     }
@@ -141,27 +172,9 @@ internal sealed partial class ReleaseBroker(
             decrypted.ForEach(r => r.Dispose());
         }
 
-        var content = new ReleaseContent(releaseId, consentId.Value, subject, purpose, policy.Version, now, from, to, records);
-        var body = ReleaseWriter.Write(content, format == ReleaseFormat.NgsiLd);
-        if (encryptionKey is not null)
-        {
-            body = RecipientEncryption.Encrypt(body, encryptionKey);
-        }
-
-        await audit.AppendAsync(db, new DataReleased(actor, head.ResidentId, consentId.Value, clientId, purpose, releaseId,
-            [.. asked.Select(a => a.Category)], [.. releasedFields]), cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return new ReleaseOutcome(body, releaseId, null);
-    }
-
-    private async Task<ReleaseOutcome> RefuseAsync(AuditActor actor, Guid residentId, string clientId, string purpose, string code, CancellationToken cancellationToken)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await audit.AppendAsync(db, new DataReleaseRefused(actor, residentId, clientId, purpose, code), cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return ReleaseOutcome.Refused(code);
+        var subject = await pairwise.SubjectAsync(client, residentId, cancellationToken);
+        var body = ReleaseWriter.Write(header with { Subject = subject, Records = records }, ngsiLd);
+        return (encryptionKey is null ? body : RecipientEncryption.Encrypt(body, encryptionKey), [.. releasedFields]);
     }
 
     /// <summary>The date a record's data is about: its category's first date or date-time field present, else null.</summary>

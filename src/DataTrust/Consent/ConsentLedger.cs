@@ -368,39 +368,62 @@ internal sealed partial class ConsentLedger(
     /// decides with <see cref="ReleasePolicy.Decide"/>, and on success counts the use. The caller commits
     /// with its release and audit entry; a revoke cannot commit in between (promise 2).
     /// </summary>
-    public static async Task<ReleaseDecision> AuthorizeReleaseAsync(DataTrustDbContext db, Guid consentId, ReleaseAsk ask, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<ReleaseDecision> AuthorizeReleaseAsync(DataTrustDbContext db, Guid consentId, ReleaseAsk ask, DateTimeOffset now, CancellationToken cancellationToken) =>
+        (await AuthorizeReleasesAsync(db, [new ReleaseQuestion(consentId, null, ask)], now, cancellationToken))[0];
+
+    /// <summary>
+    /// <see cref="AuthorizeReleaseAsync"/> for several releases in one transaction, in order: every consent
+    /// is locked first (in id order, so two batches cannot deadlock), then each question is decided on the
+    /// state the ones before it left (two releases of one consent count twice). A release prepared against
+    /// terms that have changed since is answered <see cref="ReleaseDecision.Stale"/> and counts nothing.
+    /// </summary>
+    internal static async Task<IReadOnlyList<ReleaseDecision>> AuthorizeReleasesAsync(
+        DataTrustDbContext db, IReadOnlyList<ReleaseQuestion> questions, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("A release decision runs inside the caller's transaction, which also writes the release and its audit entry.");
         }
 
-        var head = await LockAsync(db, consentId, cancellationToken);
-        if (head is null)
+        var heads = await LockAllAsync(db, [.. questions.Select(q => q.ConsentId)], cancellationToken);
+        var ids = heads.Keys.ToList();
+        var versions = heads.Count == 0 ? [] : await db.Set<ConsentVersion>().AsNoTracking()
+            .Where(v => ids.Contains(v.ConsentId) && db.Set<ConsentHead>().Any(c => c.Id == v.ConsentId && c.Version == v.Version))
+            .ToDictionaryAsync(v => v.ConsentId, cancellationToken);
+        var recipients = await RecipientStatusesAsync(db, [.. heads.Values.Select(h => h.ClientId).Distinct(StringComparer.Ordinal)], cancellationToken);
+        var decisions = new List<ReleaseDecision>(questions.Count);
+        foreach (var question in questions)
         {
-            return ReleasePolicy.Decide(null, ask, now);
+            if (!heads.TryGetValue(question.ConsentId, out var head))
+            {
+                decisions.Add(ReleasePolicy.Decide(null, question.Ask, now));
+                continue;
+            }
+
+            var version = versions[head.Id];
+            var snapshot = new ConsentSnapshot(
+                head.Id, head.ClientId, head.State, recipients.GetValueOrDefault(head.ClientId, RecipientStatus.Suspended), version.PurposeId,
+                DataRequests.Categories(version.Categories), version.ExpiresAt, version.DataFrom, version.DataTo, version.AccessMode, version.MaxReleasesPerPeriod,
+                version.FrequencyPeriod is { } p && IsoDuration.TryParse(p, out var period) ? period : null,
+                head.ReleaseCount, head.PeriodStartedAt, head.ReleasesInPeriod);
+            var decision = ReleasePolicy.Decide(snapshot, question.Ask, now);
+            if (decision.Allowed && question.PreparedVersion is { } prepared && prepared != head.Version)
+            {
+                decision = ReleaseDecision.Stale;
+            }
+
+            if (decision.Allowed)
+            {
+                (head.PeriodStartedAt, head.ReleasesInPeriod) = ReleasePolicy.CountRelease(snapshot, now);
+                head.ReleaseCount++;
+                head.LastReleaseAt = now;
+            }
+
+            decisions.Add(decision);
         }
 
-        var version = await db.Set<ConsentVersion>().AsNoTracking().SingleAsync(v => v.ConsentId == consentId && v.Version == head.Version, cancellationToken);
-        var recipientStatus = db.IsSqlite
-            ? await db.Set<Recipient>().AsNoTracking().Where(r => r.ClientId == head.ClientId).Select(r => (RecipientStatus?)r.Status).SingleOrDefaultAsync(cancellationToken)
-            : (await db.Set<Recipient>().FromSqlInterpolated($"SELECT * FROM recipients WHERE client_id = {head.ClientId} FOR SHARE").AsNoTracking()
-                .ToListAsync(cancellationToken)).Select(r => (RecipientStatus?)r.Status).SingleOrDefault();
-        var snapshot = new ConsentSnapshot(
-            head.Id, head.ClientId, head.State, recipientStatus ?? RecipientStatus.Suspended, version.PurposeId, DataRequests.Categories(version.Categories),
-            version.ExpiresAt, version.DataFrom, version.DataTo, version.AccessMode, version.MaxReleasesPerPeriod,
-            version.FrequencyPeriod is { } p && IsoDuration.TryParse(p, out var period) ? period : null,
-            head.ReleaseCount, head.PeriodStartedAt, head.ReleasesInPeriod);
-        var decision = ReleasePolicy.Decide(snapshot, ask, now);
-        if (decision.Allowed)
-        {
-            (head.PeriodStartedAt, head.ReleasesInPeriod) = ReleasePolicy.CountRelease(snapshot, now);
-            head.ReleaseCount++;
-            head.LastReleaseAt = now;
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
-        return decision;
+        await db.SaveChangesAsync(cancellationToken);
+        return decisions;
     }
 
     /// <summary>Links a consent to the OAuth grant it was given through (used by the OAuth consent page).</summary>
@@ -413,16 +436,44 @@ internal sealed partial class ConsentLedger(
     internal static string StateName(ConsentState state) => state.ToString().ToLowerInvariant();
 
     /// <summary>Locks and returns (tracked) the consent's head row for the rest of the transaction.</summary>
-    internal static async Task<ConsentHead?> LockAsync(DataTrustDbContext db, Guid consentId, CancellationToken cancellationToken)
+    internal static async Task<ConsentHead?> LockAsync(DataTrustDbContext db, Guid consentId, CancellationToken cancellationToken) =>
+        (await LockAllAsync(db, [consentId], cancellationToken)).GetValueOrDefault(consentId);
+
+    /// <summary>
+    /// Locks and returns (tracked) the head rows of those consents that exist, for the rest of the transaction.
+    /// Always in id order: whoever holds several consent locks took them in the same order.
+    /// </summary>
+    internal static async Task<Dictionary<Guid, ConsentHead>> LockAllAsync(DataTrustDbContext db, IReadOnlyCollection<Guid> consentIds, CancellationToken cancellationToken)
     {
-        if (db.IsSqlite)
+        var ids = consentIds.Distinct().Order().ToArray();
+        if (ids.Length == 0)
         {
-            // SQLite has one writer: writing the row takes the database's write lock until commit.
-            await db.Set<ConsentHead>().Where(c => c.Id == consentId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Version, c => c.Version), cancellationToken);
-            return await db.Set<ConsentHead>().SingleOrDefaultAsync(c => c.Id == consentId, cancellationToken);
+            return [];
         }
 
-        return await db.Set<ConsentHead>().FromSqlInterpolated($"SELECT * FROM consents WHERE id = {consentId} FOR UPDATE").SingleOrDefaultAsync(cancellationToken);
+        if (db.IsSqlite)
+        {
+            // SQLite has one writer: writing the rows takes the database's write lock until commit.
+            await db.Set<ConsentHead>().Where(c => ids.Contains(c.Id)).ExecuteUpdateAsync(s => s.SetProperty(c => c.Version, c => c.Version), cancellationToken);
+            return await db.Set<ConsentHead>().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+        }
+
+        return await db.Set<ConsentHead>().FromSqlInterpolated($"SELECT * FROM consents WHERE id = ANY({ids}) ORDER BY id FOR UPDATE")
+            .ToDictionaryAsync(c => c.Id, cancellationToken);
+    }
+
+    /// <summary>The recipients' statuses, share-locked on PostgreSQL so that a suspension waits for the releases deciding on them.</summary>
+    private static async Task<Dictionary<string, RecipientStatus>> RecipientStatusesAsync(DataTrustDbContext db, string[] clientIds, CancellationToken cancellationToken)
+    {
+        if (clientIds.Length == 0)
+        {
+            return [];
+        }
+
+        var recipients = db.IsSqlite
+            ? db.Set<Recipient>().Where(r => clientIds.Contains(r.ClientId))
+            : db.Set<Recipient>().FromSqlInterpolated($"SELECT * FROM recipients WHERE client_id = ANY({clientIds}) ORDER BY client_id FOR SHARE");
+        return await recipients.AsNoTracking().ToDictionaryAsync(r => r.ClientId, r => r.Status, StringComparer.Ordinal, cancellationToken);
     }
 
     // ---- internals -------------------------------------------------------------------------------

@@ -21,9 +21,12 @@ internal sealed class WithdrawConsentsOnErasure(IAuditLog audit, ConsentWebhooks
                 && (c.State == ConsentState.Requested || c.State == ConsentState.Given || c.State == ConsentState.Paused))
             .Select(c => c.Id)
             .ToListAsync(cancellationToken);
-        foreach (var consentId in live)
+
+        // All locks before the first audit append: a release batch holding one of these waits for nothing this transaction holds.
+        var heads = await ConsentLedger.LockAllAsync(db, live, cancellationToken);
+        foreach (var head in heads.Values.Where(h => h.State is ConsentState.Requested or ConsentState.Given or ConsentState.Paused))
         {
-            var head = (await ConsentLedger.LockAsync(db, consentId, cancellationToken))!;
+            var consentId = head.Id;
             var purpose = await db.Set<ConsentVersion>().AsNoTracking()
                 .Where(v => v.ConsentId == consentId && v.Version == head.Version).Select(v => v.PurposeId).SingleAsync(cancellationToken);
             var wasRequested = head.State == ConsentState.Requested;

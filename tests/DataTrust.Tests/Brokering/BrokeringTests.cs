@@ -221,8 +221,8 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
         // The operator suspends the recipient: its tokens stop, and a decision made anyway is refused.
         (await s.Admin.PostAsJsonAsync($"/api/admin/recipients/{Rcpt}/suspend", new { reasons = new[] { "test" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await ReleaseAsync(s.Recipient, Ask(s.ConsentId))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        var suspended = await _host.InScopeAsync(sp => sp.GetRequiredService<ReleaseBroker>().ReleaseAsync(
-            Rcpt, null, new ReleaseRequest(s.ConsentId, null, [new AskedCategory("mobility", null)], null, null), ReleaseFormat.Json, default));
+        var suspended = await _host.InScopeAsync(async sp => await sp.GetRequiredService<ReleaseBroker>().ReleaseAsync(
+            await sp.GetRequiredService<DataTrustDbContext>().Set<Client>().AsNoTracking().SingleAsync(c => c.ClientId == Rcpt), null, new ReleaseRequest(s.ConsentId, null, [new AskedCategory("mobility", null)], null, null), ReleaseFormat.Json, default));
         suspended.Refusal.ShouldBe(ReleaseRefusal.RecipientSuspended);
         suspended.Body.ShouldBeNull();
         (await s.Admin.PostAsJsonAsync($"/api/admin/recipients/{Rcpt}/reinstate", new { reasons = new[] { "test" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
