@@ -47,7 +47,7 @@ internal static class StorageServiceCollectionExtensions
                 options.UseSqlite(connectionString);
                 break;
             case StorageProvider.Postgres:
-                options.UseNpgsql(connectionString);
+                options.UseNpgsql(WithPreparedStatements(connectionString));
                 break;
             default:
                 throw new StartupException($"Storage:Provider '{provider}' is not supported: use Sqlite or Postgres.");
@@ -56,6 +56,22 @@ internal static class StorageServiceCollectionExtensions
         // Migrations are written by hand (no design-time tooling here) and have no model snapshot;
         // the test suite proves instead that a migrated database matches the model.
         options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    /// <summary>
+    /// Npgsql prepares the statements a connection runs repeatedly, so PostgreSQL parses and plans them once
+    /// per connection instead of on every call; a connection string that sets <c>Max Auto Prepare</c> keeps its own choice.
+    /// </summary>
+    internal static string WithPreparedStatements(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Replace(" ", "", StringComparison.Ordinal).Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 128;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.ConnectionString;
     }
 
     private static string ResolveConnectionString(StorageProvider provider, string? configured, string dataDirectory)

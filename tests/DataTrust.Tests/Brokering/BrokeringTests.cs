@@ -350,6 +350,47 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_releases_decided_together_count_every_use_against_the_frequency_limit()
+    {
+        var s = await ArrangeAsync(); // at most 3 releases a month
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ReleaseAsync(s.Recipient, Ask(s.ConsentId))));
+
+        responses.Count(r => r.StatusCode == HttpStatusCode.OK).ShouldBe(3);
+        foreach (var refusal in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
+        {
+            await ShouldBeRefusedAsync(refusal, ReleaseRefusal.FrequencyExceeded);
+        }
+
+        (await CountsAsync(s.ConsentId)).ShouldBe((3, 3, 5));
+    }
+
+    [Fact]
+    public async Task A_release_prepared_against_terms_that_changed_is_not_decided_and_counts_nothing()
+    {
+        var s = await ArrangeAsync();
+        var ask = new ReleaseAsk(Rcpt, "mobility-improvement", [new RequestedCategory("mobility", ["trip_date"])], ConsentFrom, ConsentTo);
+        (await s.Hanako.PostAsync($"/api/me/consents/{s.ConsentId}/pause", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await s.Hanako.PostAsync($"/api/me/consents/{s.ConsentId}/resume", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        int live;
+        await using (var db = _host.NewDbContext())
+        {
+            live = await db.Set<ConsentHead>().Where(c => c.Id == s.ConsentId).Select(c => c.Version).SingleAsync();
+        }
+
+        await using (var db = _host.NewDbContext())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var decisions = await ConsentLedger.AuthorizeReleasesAsync(db,
+                [new ReleaseQuestion(s.ConsentId, live - 1, ask), new ReleaseQuestion(s.ConsentId, live, ask), new ReleaseQuestion(Guid.NewGuid(), null, ask)],
+                _host.Clock.GetUtcNow(), CancellationToken.None);
+            await transaction.CommitAsync();
+            decisions.ShouldBe([ReleaseDecision.Stale, ReleaseDecision.Allow, ReleaseDecision.Refuse(ReleaseRefusal.NoConsent)]);
+        }
+
+        (await CountsAsync(s.ConsentId)).ShouldBe((1, 0, 0));
+    }
+
+    [Fact]
     public async Task An_encrypted_release_decrypts_with_npm_jose()
     {
         var s = await ArrangeAsync();
