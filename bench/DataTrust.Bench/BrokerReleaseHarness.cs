@@ -89,6 +89,7 @@ internal static class BrokerReleaseHarness
             Console.WriteLine($"warm-up: {warmup} s of the same load, not measured ({releasedBefore:N0} releases)");
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
             var run = Stopwatch.StartNew();
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var workers = LoadAsync(http, token, consents, clients, TimeSpan.FromSeconds(seconds), (latency, status) =>
             {
                 latencies.Add(latency);
@@ -116,11 +117,13 @@ internal static class BrokerReleaseHarness
             await workers;
             await revoker;
             var elapsed = run.Elapsed;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 
             var sorted = latencies.Order().ToArray();
             var released = await CountAsync(app.Services, AuditAction.DataReleased) - releasedBefore;
             Console.WriteLine($"{clients} concurrent HTTP clients for {elapsed.TotalSeconds:N1} s: {sorted.Length:N0} requests, {released:N0} audited releases " +
                               $"= {released / elapsed.TotalSeconds:N0} releases/s; {refused:N0} refused, {failed:N0} failed");
+            Console.WriteLine($"CPU of this process (service and HTTP clients, not PostgreSQL): {cpu.TotalMilliseconds / Math.Max(1, sorted.Length):N2} ms per request");
             Console.WriteLine($"latency (all requests) p50 {Percentile(sorted, 0.50):N1} ms, p99 {Percentile(sorted, 0.99):N1} ms, max {sorted.LastOrDefault():N1} ms");
             var late = await ReleasesAfterRevokeAsync(app.Services);
             Console.WriteLine($"{revoked.Count:N0} consents revoked during the run; releases committed after their consent's revoke: {late} (must be 0)");

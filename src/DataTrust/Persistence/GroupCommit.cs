@@ -56,6 +56,7 @@ internal abstract class GroupCommit<TItem, TResult> : IDisposable
             try
             {
                 await using var db = await _contexts.CreateDbContextAsync();
+                db.Database.AutoSavepointsEnabled = false; // the batch commits or fails whole: a savepoint per SaveChanges would only add round trips
                 await using var transaction = await db.Database.BeginTransactionAsync();
                 var results = await WriteAsync(db, [.. batch.Select(p => p.Item)], CancellationToken.None);
                 await transaction.CommitAsync();

@@ -96,15 +96,21 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
     }
 
     /// <summary>
-    /// Decrypts all of a resident's records in the given categories (oldest first) with one query for the
-    /// records and one per data-key version: the release path's batch read. Same failure rule as
+    /// Decrypts all of a resident's records in the given categories (oldest first), reading the records and
+    /// their data keys in one query: the release path's batch read. Same failure rule as
     /// <see cref="GetAsync"/>. Dispose every result.
     /// </summary>
     public async Task<List<DecryptedRecord>> GetAllAsync(DataTrustDbContext db, Guid residentId, IReadOnlyCollection<string> categoryIds, CancellationToken cancellationToken = default)
     {
-        var records = await db.Set<VaultRecord>().AsNoTracking()
-            .Where(r => r.ResidentId == residentId && categoryIds.Contains(r.CategoryId))
-            .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken);
+        var rows = await (
+            from r in db.Set<VaultRecord>().AsNoTracking()
+            where r.ResidentId == residentId && categoryIds.Contains(r.CategoryId)
+            join k in db.Set<VaultDataKey>().AsNoTracking() on new { r.ResidentId, Version = r.DataKeyVersion } equals new { k.ResidentId, k.Version } into matching
+            from k in matching.DefaultIfEmpty()
+            orderby r.CreatedAt, r.Id
+            select new { Record = r, Key = k }).ToListAsync(cancellationToken);
+        var records = rows.ConvertAll(row => row.Record);
+        var keyRows = rows.Where(row => row.Key is not null).Select(row => row.Key!).DistinctBy(k => k.Version).ToDictionary(k => k.Version);
         var result = new List<DecryptedRecord>(records.Count);
         var keys = new Dictionary<int, UnwrappedDataKey>();
         try
@@ -113,7 +119,7 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
             {
                 if (!keys.TryGetValue(record.DataKeyVersion, out var dataKey))
                 {
-                    var keyRow = await ResidentDataKeys.FindAsync(db, residentId, record.DataKeyVersion, cancellationToken) ?? throw Unreadable(record, "data-key-missing");
+                    var keyRow = keyRows.GetValueOrDefault(record.DataKeyVersion) ?? throw Unreadable(record, "data-key-missing");
                     dataKey = dataKeys.TryUnwrap(keyRow) ?? throw dataKeys.Unreadable(keyRow, "data-key-unwrap-failed");
                     keys[record.DataKeyVersion] = dataKey;
                 }
