@@ -11,13 +11,15 @@ internal static class StorageServiceCollectionExtensions
     public const string ConnectionStringName = "DataTrust";
 
     /// <summary>
-    /// Registers the context factory. Settings are read when the first context is made, not now, so
-    /// that configuration added late (test hosts, environment) is honoured.
+    /// Registers the context factory and the scoped context, both served from a pool: a context is reset
+    /// and reused instead of being built per request (the context carries no state of its own). Settings
+    /// are read when the first context is made, not now, so that configuration added late (test hosts,
+    /// environment) is honoured.
     /// </summary>
     public static IServiceCollection AddDataTrustStorage(this IServiceCollection services)
     {
         services.AddSingleton(provider => Resolve(provider.GetRequiredService<IConfiguration>()));
-        services.AddDbContextFactory<DataTrustDbContext>((provider, options) =>
+        services.AddPooledDbContextFactory<DataTrustDbContext>((provider, options) =>
         {
             var settings = provider.GetRequiredService<StorageSettings>();
             Configure(options, settings.Provider, settings.ConnectionString);
