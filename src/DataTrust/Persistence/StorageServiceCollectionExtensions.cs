@@ -1,14 +1,18 @@
+using System.Data.Common;
 using DataTrust.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace DataTrust.Persistence;
 
 internal static class StorageServiceCollectionExtensions
 {
     public const string ConnectionStringName = "DataTrust";
+
+    private const int DefaultMaxAutoPrepare = 50;
 
     /// <summary>
     /// Registers the context factory and the scoped context, both served from a pool: a context is reset
@@ -49,7 +53,7 @@ internal static class StorageServiceCollectionExtensions
                 options.UseSqlite(connectionString);
                 break;
             case StorageProvider.Postgres:
-                options.UseNpgsql(connectionString);
+                options.UseNpgsql(WithAutoPrepare(connectionString));
                 break;
             default:
                 throw new StartupException($"Storage:Provider '{provider}' is not supported: use Sqlite or Postgres.");
@@ -58,6 +62,23 @@ internal static class StorageServiceCollectionExtensions
         // Migrations are written by hand (no design-time tooling here) and have no model snapshot;
         // the test suite proves instead that a migrated database matches the model.
         options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    /// <summary>
+    /// Unless the operator chose otherwise, Npgsql prepares the statements a connection runs often (the
+    /// per-request client, token and standing reads), which spares PostgreSQL parsing and planning them every
+    /// time. Prepared statements live on pooled connections; the schema only changes at start-up (migrations),
+    /// before any request.
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare"))
+        {
+            return connectionString;
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = DefaultMaxAutoPrepare }.ConnectionString;
     }
 
     private static string ResolveConnectionString(StorageProvider provider, string? configured, string dataDirectory)
