@@ -1,3 +1,4 @@
+using DataTrust.Identity.Protocol;
 using Microsoft.AspNetCore.Localization;
 
 namespace DataTrust.Web.Localization;
@@ -26,8 +27,16 @@ internal static class PortalLocalization
             new CookieRequestCultureProvider { CookieName = CookieName },
             new AcceptLanguageHeaderRequestCultureProvider(),
         ];
-        return app.UseRequestLocalization(options);
+        // Back-channel protocol endpoints answer machines in English JSON: they need no language choice.
+        return app.UseWhen(context => !IsBackChannel(context.Request.Path), localized => localized.UseRequestLocalization(options));
     }
+
+    private static bool IsBackChannel(PathString path) =>
+        path.StartsWithSegments(Endpoints.Token, StringComparison.Ordinal)
+        || path.StartsWithSegments(Endpoints.Introspection, StringComparison.Ordinal)
+        || path.StartsWithSegments(Endpoints.Revocation, StringComparison.Ordinal)
+        || path.StartsWithSegments(Endpoints.PushedAuthorization, StringComparison.Ordinal)
+        || path.StartsWithSegments("/.well-known", StringComparison.Ordinal);
 
     /// <summary><c>GET /language/{ja|en}?returnUrl=</c>: remembers the choice and returns to a local page.</summary>
     public static IEndpointRouteBuilder MapLanguageSwitch(this IEndpointRouteBuilder endpoints)

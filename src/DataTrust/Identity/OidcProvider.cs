@@ -41,6 +41,7 @@ internal static class OidcProvider
         services.AddScoped<TokenFactory>();
         services.AddSingleton<IssuanceGroupCommit>();
         services.AddScoped<AccessTokenValidator>();
+        services.AddSingleton<VerifiedTokenCache>();
         services.AddScoped<ClientCredentialsGrant>();
         services.AddScoped<AuthorizationCodeGrant>();
         services.AddScoped<RefreshTokenGrant>();

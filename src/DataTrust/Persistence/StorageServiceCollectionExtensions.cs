@@ -1,8 +1,10 @@
+using System.Data.Common;
 using DataTrust.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace DataTrust.Persistence;
 
@@ -10,14 +12,18 @@ internal static class StorageServiceCollectionExtensions
 {
     public const string ConnectionStringName = "DataTrust";
 
+    private const int DefaultMaxAutoPrepare = 50;
+
     /// <summary>
-    /// Registers the context factory. Settings are read when the first context is made, not now, so
-    /// that configuration added late (test hosts, environment) is honoured.
+    /// Registers the context factory and the scoped context, both served from a pool: a context is reset
+    /// and reused instead of being built per request (the context carries no state of its own). Settings
+    /// are read when the first context is made, not now, so that configuration added late (test hosts,
+    /// environment) is honoured.
     /// </summary>
     public static IServiceCollection AddDataTrustStorage(this IServiceCollection services)
     {
         services.AddSingleton(provider => Resolve(provider.GetRequiredService<IConfiguration>()));
-        services.AddDbContextFactory<DataTrustDbContext>((provider, options) =>
+        services.AddPooledDbContextFactory<DataTrustDbContext>((provider, options) =>
         {
             var settings = provider.GetRequiredService<StorageSettings>();
             Configure(options, settings.Provider, settings.ConnectionString);
@@ -47,7 +53,7 @@ internal static class StorageServiceCollectionExtensions
                 options.UseSqlite(connectionString);
                 break;
             case StorageProvider.Postgres:
-                options.UseNpgsql(WithPreparedStatements(connectionString));
+                options.UseNpgsql(WithAutoPrepare(connectionString));
                 break;
             default:
                 throw new StartupException($"Storage:Provider '{provider}' is not supported: use Sqlite or Postgres.");
@@ -59,19 +65,20 @@ internal static class StorageServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Npgsql prepares the statements a connection runs repeatedly, so PostgreSQL parses and plans them once
-    /// per connection instead of on every call; a connection string that sets <c>Max Auto Prepare</c> keeps its own choice.
+    /// Unless the operator chose otherwise, Npgsql prepares the statements a connection runs often (the
+    /// per-request client, token and standing reads), which spares PostgreSQL parsing and planning them every
+    /// time. Prepared statements live on pooled connections; the schema only changes at start-up (migrations),
+    /// before any request.
     /// </summary>
-    internal static string WithPreparedStatements(string connectionString)
+    internal static string WithAutoPrepare(string connectionString)
     {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Replace(" ", "", StringComparison.Ordinal).Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey("MaxAutoPrepare"))
         {
-            builder.MaxAutoPrepare = 128;
-            builder.AutoPrepareMinUsages = 2;
+            return connectionString;
         }
 
-        return builder.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = DefaultMaxAutoPrepare }.ConnectionString;
     }
 
     private static string ResolveConnectionString(StorageProvider provider, string? configured, string dataDirectory)

@@ -35,6 +35,10 @@ internal sealed class ClientAuthenticator(
 
     private static readonly TimeSpan LongestAssertionLifetime = TimeSpan.FromHours(1);
 
+    // Read on every request, never cached: a disabled client or a rotated secret takes effect at once on every instance.
+    private static readonly PerModel<Func<DataTrustDbContext, string, Task<Client?>>> EnabledClient = new(() =>
+        EF.CompileAsyncQuery((DataTrustDbContext db, string clientId) => db.Set<Client>().AsNoTracking().SingleOrDefault(c => c.ClientId == clientId && c.Enabled)));
+
     public async Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
@@ -194,8 +198,11 @@ internal sealed class ClientAuthenticator(
         return (client, null);
     }
 
-    private Task<Client?> FindAsync(string clientId, CancellationToken cancellationToken) =>
-        db.Set<Client>().AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == clientId && c.Enabled, cancellationToken);
+    private Task<Client?> FindAsync(string clientId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return EnabledClient.For(db)(db, clientId);
+    }
 
     private (Client?, OAuthError?) Fail(string? clientId, string method, string reason)
     {

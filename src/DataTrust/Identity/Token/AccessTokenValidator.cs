@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DataTrust.Identity.Keys;
 using DataTrust.Identity.Storage;
 using DataTrust.Persistence;
@@ -13,12 +14,19 @@ internal sealed record LiveAccessToken(IssuedAccessToken Row, JsonWebToken Token
 
 /// <summary>
 /// Checks an access token the way every resource path of DataTrust must (userinfo, introspection, the
-/// brokering API): signature and type, then the database record, then the grant, so that revocation
-/// takes effect at once (promise 2) rather than when the JWT expires.
+/// brokering API): signature and type, then the database record and the grant in one query, so that
+/// revocation takes effect at once (promise 2) rather than when the JWT expires.
 /// </summary>
-internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStore keys, Issuer issuer, TimeProvider clock)
+internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStore keys, Issuer issuer, TimeProvider clock, VerifiedTokenCache verified)
 {
     private static readonly JsonWebTokenHandler Handler = new();
+
+    // The token's row if it is unrevoked and unexpired and its grant (if any) is active and unexpired.
+    private static readonly PerModel<Func<DataTrustDbContext, string, DateTimeOffset, Task<IssuedAccessToken?>>> LiveRow = new(() =>
+        EF.CompileAsyncQuery((DataTrustDbContext db, string jti, DateTimeOffset now) => db.Set<IssuedAccessToken>().AsNoTracking()
+            .Where(t => t.Jti == jti && t.RevokedAt == null && t.ExpiresAt > now)
+            .Where(t => t.GrantId == null || db.Set<Grant>().Any(g => g.Id == t.GrantId && g.Status == GrantStatus.Active && g.ExpiresAt > now))
+            .SingleOrDefault()));
 
     public async Task<LiveAccessToken?> ValidateAsync(HttpContext context, string token, CancellationToken cancellationToken)
     {
@@ -28,20 +36,9 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
             return null;
         }
 
-        var now = clock.GetUtcNow();
-        var row = await db.Set<IssuedAccessToken>().AsNoTracking().SingleOrDefaultAsync(t => t.Jti == jwt.Id, cancellationToken);
-        if (row is null || row.RevokedAt is not null || row.ExpiresAt <= now)
-        {
-            return null;
-        }
-
-        if (row.GrantId is { } grantId
-            && !await db.Set<Grant>().AnyAsync(g => g.Id == grantId && g.Status == GrantStatus.Active && g.ExpiresAt > now, cancellationToken))
-        {
-            return null;
-        }
-
-        return new LiveAccessToken(row, jwt);
+        cancellationToken.ThrowIfCancellationRequested();
+        var row = await LiveRow.For(db)(db, jwt.Id, clock.GetUtcNow());
+        return row is null ? null : new LiveAccessToken(row, jwt);
     }
 
     /// <summary>Signature, issuer and <c>typ</c> only; lifetime and revocation are the caller's business.</summary>
@@ -52,16 +49,80 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
             return null;
         }
 
+        var validIssuer = issuer.For(context);
+        var published = await keys.PublishedAsync(cancellationToken);
+        if (verified.Find(token, validIssuer, type, published) is { } known)
+        {
+            return known;
+        }
+
         var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
-            IssuerSigningKeys = await keys.PublishedAsync(cancellationToken),
-            ValidIssuer = issuer.For(context),
+            IssuerSigningKeys = published,
+            ValidIssuer = validIssuer,
             ValidateAudience = false,
             ValidateLifetime = false,
             ValidTypes = [type],
             ValidAlgorithms = SigningKeyStore.Algorithms,
             RequireSignedTokens = true,
         });
-        return result.IsValid ? result.SecurityToken as JsonWebToken : null;
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return null;
+        }
+
+        verified.Remember(token, validIssuer, type, jwt);
+        return jwt;
     }
+}
+
+/// <summary>
+/// Tokens whose signature, issuer and type this instance has already verified. Whether a given token
+/// string carries a valid signature by a given key never changes, so remembering it saves the ECDSA/RSA
+/// verification and nothing else: a hit still needs the signing key (<c>kid</c>) to be published now, and
+/// liveness (revocation, expiry, grant) is read from the database on every use. Bounded: when full, it is
+/// emptied and fills again.
+/// </summary>
+internal sealed class VerifiedTokenCache
+{
+    internal const int Capacity = 4096;
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    internal int Count => _entries.Count;
+
+    public JsonWebToken? Find(string token, string issuer, string type, IReadOnlyList<JsonWebKey> published)
+    {
+        if (!_entries.TryGetValue(token, out var entry) || entry.Issuer != issuer || entry.Type != type)
+        {
+            return null;
+        }
+
+        foreach (var key in published)
+        {
+            if (key.KeyId == entry.Token.Kid)
+            {
+                return entry.Token;
+            }
+        }
+
+        return null;
+    }
+
+    public void Remember(string token, string issuer, string type, JsonWebToken verified)
+    {
+        if (string.IsNullOrEmpty(verified.Kid))
+        {
+            return;
+        }
+
+        if (_entries.Count >= Capacity)
+        {
+            _entries.Clear();
+        }
+
+        _entries[token] = new Entry(issuer, type, verified);
+    }
+
+    private sealed record Entry(string Issuer, string Type, JsonWebToken Token);
 }

@@ -60,6 +60,9 @@ internal sealed class IssuanceGroupCommit : IDisposable
             try
             {
                 await using var db = await _contexts.CreateDbContextAsync();
+
+                // A failed batch fails as a whole, so a savepoint around SaveChanges would only cost round trips.
+                db.Database.AutoSavepointsEnabled = false;
                 await using var transaction = await db.Database.BeginTransactionAsync();
                 db.AddRange(batch.Select(p => p.Row));
                 await db.SaveChangesAsync();
