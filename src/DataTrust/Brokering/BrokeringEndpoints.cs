@@ -25,6 +25,9 @@ internal static class BrokeringEndpoints
     public const string ReleaseScope = Identity.Protocol.Scopes.Broker;
     public const string StatisticsScope = Identity.Protocol.Scopes.Statistics;
 
+    private static readonly PerModel<Func<DataTrustDbContext, string, Task<Client?>>> Recipient = new(() =>
+        EF.CompileAsyncQuery((DataTrustDbContext db, string clientId) => db.Set<Client>().AsNoTracking().SingleOrDefault(c => c.ClientId == clientId)));
+
     public static IEndpointRouteBuilder MapBrokering(this IEndpointRouteBuilder endpoints)
     {
         var broker = endpoints.MapGroup("/api/broker")
@@ -52,7 +55,7 @@ internal static class BrokeringEndpoints
     private static async Task<IResult?> ReleaseResultAsync(HttpContext context, ReleaseBroker broker, DataTrustDbContext db, ILogger logger, CancellationToken cancellationToken)
     {
         var clientId = IngestionEndpoints.ClientId(context);
-        var client = await db.Set<Client>().AsNoTracking().SingleOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+        var client = await Recipient.For(db)(db, clientId);
         if (client is null)
         {
             // A live token of a client that no longer exists: nobody to release to.

@@ -33,6 +33,10 @@ internal sealed record ReleaseOutcome(byte[]? Body, Guid ReleaseId, string? Refu
 /// <summary>One record as released: its category, the date its data is about, and only the allowed fields.</summary>
 internal sealed record ReleasedRecord(string Category, DateTimeOffset DataDate, IReadOnlyList<KeyValuePair<string, JsonElement>> Fields);
 
+/// <summary>A consent's state and current terms, as read (without a lock) to prepare a release.</summary>
+internal sealed record ConsentTerms(
+    Guid ResidentId, string ClientId, ConsentState State, int Version, string PurposeId, string Categories, DateTimeOffset? DataFrom, DateTimeOffset? DataTo);
+
 /// <summary>Everything a release's body is made of.</summary>
 internal sealed record ReleaseContent(
     Guid ReleaseId, Guid ConsentId, string Subject, string Purpose, string PolicyVersion, DateTimeOffset ReleasedAt,
@@ -51,6 +55,12 @@ internal sealed partial class ReleaseBroker(
     DataTrustDbContext db, DataUsePolicy policy, ReleaseGroupCommit decisions, VaultStore vault, PairwiseSubjects pairwise, TimeProvider clock, ILogger<ReleaseBroker> logger)
 {
     private const int Attempts = 3;
+
+    private static readonly PerModel<Func<DataTrustDbContext, Guid, Task<ConsentTerms?>>> LiveTerms = new(() => EF.CompileAsyncQuery((DataTrustDbContext db, Guid id) =>
+        (from c in db.Set<ConsentHead>().AsNoTracking()
+         join v in db.Set<ConsentVersion>().AsNoTracking() on new { c.Id, c.Version } equals new { Id = v.ConsentId, v.Version }
+         where c.Id == id
+         select new ConsentTerms(c.ResidentId, c.ClientId, c.State, c.Version, v.PurposeId, v.Categories, v.DataFrom, v.DataTo)).SingleOrDefault()));
 
     public async Task<ReleaseOutcome> ReleaseAsync(Client client, Guid? grantId, ReleaseRequest request, ReleaseFormat format, CancellationToken cancellationToken)
     {
@@ -94,11 +104,7 @@ internal sealed partial class ReleaseBroker(
         Client client, Guid consentId, ReleaseRequest request, JsonWebKey? encryptionKey, bool ngsiLd, CancellationToken cancellationToken)
     {
         // Read without a lock only to prepare; the decision reads again under the lock and checks the version is the same.
-        var head = await (
-            from c in db.Set<ConsentHead>().AsNoTracking()
-            join v in db.Set<ConsentVersion>().AsNoTracking() on new { c.Id, c.Version } equals new { Id = v.ConsentId, v.Version }
-            where c.Id == consentId
-            select new { c.ResidentId, c.ClientId, c.State, c.Version, v.PurposeId, v.Categories, v.DataFrom, v.DataTo }).SingleOrDefaultAsync(cancellationToken);
+        var head = await LiveTerms.For(db)(db, consentId);
         if (head is null)
         {
             // A random id names no resident: there is nobody to record the refusal against (see Brokering/README.md).
