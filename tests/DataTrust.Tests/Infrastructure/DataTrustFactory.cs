@@ -1,6 +1,8 @@
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,6 +67,10 @@ public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<stri
 
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(values));
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+
+        // The same PBKDF2 password hash format with fewer rounds: every host seeds the demo accounts and most
+        // tests sign in, and at the production cost those hashes were a large share of the suite's CPU.
+        builder.ConfigureTestServices(services => services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000));
     }
 
     protected override void Dispose(bool disposing)
