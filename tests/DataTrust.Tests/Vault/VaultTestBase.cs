@@ -79,12 +79,23 @@ public abstract class VaultTestBase(StorageProvider provider)
         // PostgreSQL: a new database cloned from the live one (needs no other session on it).
         var liveDatabase = new NpgsqlConnectionStringBuilder(factory.Database.ConnectionString).Database!;
         var backup = "b_" + Guid.NewGuid().ToString("N")[..16];
-        NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(PostgresServer.Instance.ConnectionString("postgres"));
         await admin.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE DATABASE {backup} TEMPLATE {liveDatabase}", admin);
-        await command.ExecuteNonQueryAsync();
-        return PostgresServer.Instance.ConnectionString(backup);
+        for (var attempt = 1; ; attempt++)
+        {
+            NpgsqlConnection.ClearAllPools();
+            try
+            {
+                await command.ExecuteNonQueryAsync();
+                return PostgresServer.Instance.ConnectionString(backup);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 20)
+            {
+                // The service's background work (jobs, key cache) had a query running on the live database: try again.
+                await Task.Delay(100);
+            }
+        }
     }
 
     /// <summary>A context on another database of the same provider (a restored backup), in the service's configuration.</summary>
