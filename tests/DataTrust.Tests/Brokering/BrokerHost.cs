@@ -90,9 +90,8 @@ public sealed class BrokerHost(StorageProvider provider, IReadOnlyDictionary<str
     }
 
     /// <summary>A client registered as an approved recipient with the brokering scopes and an encryption key.</summary>
-    public async Task RecipientAsync(HttpClient operatorClient, string clientId, ClientKind kind = ClientKind.BusinessRecipient)
-    {
-        await Oidc.AddClientAsync(this, new Client
+    public Task RecipientAsync(HttpClient operatorClient, string clientId, ClientKind kind = ClientKind.BusinessRecipient) =>
+        ConsentHost.RegisterRecipientAsync(this, operatorClient, new Client
         {
             ClientId = clientId,
             DisplayName = clientId,
@@ -104,25 +103,8 @@ public sealed class BrokerHost(StorageProvider provider, IReadOnlyDictionary<str
             Scopes = ["datatrust.requests", "datatrust.consents", "datatrust.broker", "datatrust.statistics"],
             Jwks = PublicJwks(),
         });
-        (await operatorClient.PostAsJsonAsync("/api/admin/recipients", new { clientId, organisationName = "Org " + clientId })).StatusCode.ShouldBe(HttpStatusCode.Created);
-        var response = await operatorClient.PostAsJsonAsync($"/api/admin/recipients/{clientId}/review", new { decision = "approve", criteria = ConsentHost.AllCriteria() });
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
 
-    public async Task<HttpClient> TokenClientAsync(string clientId)
-    {
-        var http = CreateClient();
-        var response = await http.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials" }, clientId, Secret));
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await Oidc.Json(response)).GetProperty("access_token").GetString());
-        return http;
-    }
-
-    public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> action)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider);
-    }
+    public Task<HttpClient> TokenClientAsync(string clientId) => ConsentHost.ClientCredentialsClientAsync(this, clientId, Secret);
 
     public async Task<Guid> ResidentIdAsync(string email)
     {

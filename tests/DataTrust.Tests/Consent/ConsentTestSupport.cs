@@ -66,16 +66,9 @@ public sealed class ConsentHost(StorageProvider provider) : OidcFactory(provider
             services.AddHttpClient(ConsentWebhooks.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Webhooks));
     }
 
-    public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> action)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider);
-    }
-
     /// <summary>An OAuth client of the given kind, registered as a recipient and (unless told otherwise) approved through the admin API.</summary>
-    public async Task RecipientAsync(HttpClient operatorClient, string clientId, bool approve = true, ClientKind kind = ClientKind.BusinessRecipient)
-    {
-        await Oidc.AddClientAsync(this, new Client
+    public Task RecipientAsync(HttpClient operatorClient, string clientId, bool approve = true, ClientKind kind = ClientKind.BusinessRecipient) =>
+        RegisterRecipientAsync(this, operatorClient, new Client
         {
             ClientId = clientId,
             DisplayName = clientId,
@@ -85,7 +78,13 @@ public sealed class ConsentHost(StorageProvider provider) : OidcFactory(provider
             RedirectUris = [Oidc.RedirectUri],
             GrantTypes = ["authorization_code", "refresh_token", "client_credentials"],
             Scopes = ["datatrust.requests", "datatrust.consents"],
-        });
+        }, approve);
+
+    /// <summary>Adds the client, registers it as a recipient through the admin API and, if asked, approves it on every criterion.</summary>
+    public static async Task RegisterRecipientAsync(OidcFactory host, HttpClient operatorClient, Client client, bool approve = true)
+    {
+        await Oidc.AddClientAsync(host, client);
+        var clientId = client.ClientId;
         (await operatorClient.PostAsJsonAsync("/api/admin/recipients", new { clientId, organisationName = "Org " + clientId })).StatusCode.ShouldBe(HttpStatusCode.Created);
         if (approve)
         {
@@ -101,13 +100,15 @@ public sealed class ConsentHost(StorageProvider provider) : OidcFactory(provider
     };
 
     /// <summary>A client_credentials token of the recipient, as a client ready to call the recipient API.</summary>
-    public async Task<HttpClient> RecipientClientAsync(string clientId)
+    public Task<HttpClient> RecipientClientAsync(string clientId) => ClientCredentialsClientAsync(this, clientId, RecipientSecret);
+
+    /// <summary>An HTTP client carrying a fresh client_credentials access token of the given client.</summary>
+    public static async Task<HttpClient> ClientCredentialsClientAsync(OidcFactory host, string clientId, string secret)
     {
-        var http = CreateClient();
-        var response = await http.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials" }, clientId, RecipientSecret));
+        var http = host.CreateClient();
+        var response = await http.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials" }, clientId, secret));
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        var token = (await Oidc.Json(response)).GetProperty("access_token").GetString()!;
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await Oidc.Json(response)).GetProperty("access_token").GetString());
         return http;
     }
 

@@ -32,6 +32,13 @@ public class OidcFactory(StorageProvider provider, IReadOnlyDictionary<string, s
 {
     public ManualClock Clock { get; } = new();
 
+    /// <summary>Runs <paramref name="action"/> with the services of a new request scope.</summary>
+    public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
