@@ -1,9 +1,11 @@
 using DataTrust.Identity.Clients;
 using DataTrust.Identity.ResourceServer;
+using DataTrust.Identity.Token;
 using DataTrust.Persistence;
 using DataTrust.Vault.Ingestion;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,9 +27,6 @@ internal static class BrokeringEndpoints
     public const string ReleaseScope = Identity.Protocol.Scopes.Broker;
     public const string StatisticsScope = Identity.Protocol.Scopes.Statistics;
 
-    private static readonly PerModel<Func<DataTrustDbContext, string, Task<Client?>>> Recipient = new(() =>
-        EF.CompileAsyncQuery((DataTrustDbContext db, string clientId) => db.Set<Client>().AsNoTracking().SingleOrDefault(c => c.ClientId == clientId)));
-
     public static IEndpointRouteBuilder MapBrokering(this IEndpointRouteBuilder endpoints)
     {
         var broker = endpoints.MapGroup("/api/broker")
@@ -43,19 +42,19 @@ internal static class BrokeringEndpoints
         return endpoints;
     }
 
-    internal static async Task Release(HttpContext context, ReleaseBroker broker, DataTrustDbContext db, ILogger<ReleaseBroker> logger, CancellationToken cancellationToken)
+    internal static async Task Release(HttpContext context, ReleaseBroker broker, ILogger<ReleaseBroker> logger, CancellationToken cancellationToken)
     {
-        var result = await ReleaseResultAsync(context, broker, db, logger, cancellationToken);
+        var result = await ReleaseResultAsync(context, broker, logger, cancellationToken);
         if (result is IResult answer)
         {
             await answer.ExecuteAsync(context);
         }
     }
 
-    private static async Task<IResult?> ReleaseResultAsync(HttpContext context, ReleaseBroker broker, DataTrustDbContext db, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<IResult?> ReleaseResultAsync(HttpContext context, ReleaseBroker broker, ILogger logger, CancellationToken cancellationToken)
     {
         var clientId = IngestionEndpoints.ClientId(context);
-        var client = await Recipient.For(db)(db, clientId);
+        var client = context.Features.GetRequiredFeature<LiveAccessToken>().Client;
         if (client is null)
         {
             // A live token of a client that no longer exists: nobody to release to.

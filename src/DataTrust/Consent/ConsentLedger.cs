@@ -371,6 +371,11 @@ internal sealed partial class ConsentLedger(
     public static async Task<ReleaseDecision> AuthorizeReleaseAsync(DataTrustDbContext db, Guid consentId, ReleaseAsk ask, DateTimeOffset now, CancellationToken cancellationToken) =>
         (await AuthorizeReleasesAsync(db, [new ReleaseQuestion(consentId, null, ask)], now, cancellationToken))[0];
 
+    // Run for every batch of releases: compiled, so EF does not translate it again each time.
+    private static readonly PerModel<Func<DataTrustDbContext, Guid[], IAsyncEnumerable<ConsentVersion>>> CurrentVersions = new(() =>
+        EF.CompileAsyncQuery((DataTrustDbContext db, Guid[] ids) => db.Set<ConsentVersion>().AsNoTracking()
+            .Where(v => ids.Contains(v.ConsentId) && db.Set<ConsentHead>().Any(c => c.Id == v.ConsentId && c.Version == v.Version))));
+
     /// <summary>
     /// <see cref="AuthorizeReleaseAsync"/> for several releases in one transaction, in order: every consent
     /// is locked first (in id order, so two batches cannot deadlock), then each question is decided on the
@@ -386,10 +391,12 @@ internal sealed partial class ConsentLedger(
         }
 
         var heads = await LockAllAsync(db, [.. questions.Select(q => q.ConsentId)], cancellationToken);
-        var ids = heads.Keys.ToList();
-        var versions = heads.Count == 0 ? [] : await db.Set<ConsentVersion>().AsNoTracking()
-            .Where(v => ids.Contains(v.ConsentId) && db.Set<ConsentHead>().Any(c => c.Id == v.ConsentId && c.Version == v.Version))
-            .ToDictionaryAsync(v => v.ConsentId, cancellationToken);
+        var versions = new Dictionary<Guid, ConsentVersion>(heads.Count);
+        await foreach (var version in CurrentVersions.For(db)(db, [.. heads.Keys]).WithCancellation(cancellationToken))
+        {
+            versions.Add(version.ConsentId, version);
+        }
+
         var recipients = await RecipientStatusesAsync(db, [.. heads.Values.Select(h => h.ClientId).Distinct(StringComparer.Ordinal)], cancellationToken);
         var decisions = new List<ReleaseDecision>(questions.Count);
         foreach (var question in questions)

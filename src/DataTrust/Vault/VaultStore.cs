@@ -18,6 +18,16 @@ namespace DataTrust.Vault;
 /// </summary>
 internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, ILogger<VaultStore> logger)
 {
+    // The release path runs this for every release: compiled, so EF does not translate it again each time.
+    private static readonly PerModel<Func<DataTrustDbContext, Guid, string[], IAsyncEnumerable<RecordWithKey>>> RecordsWithKeys = new(() =>
+        EF.CompileAsyncQuery((DataTrustDbContext db, Guid residentId, string[] categoryIds) =>
+            from r in db.Set<VaultRecord>().AsNoTracking()
+            where r.ResidentId == residentId && categoryIds.Contains(r.CategoryId)
+            join k in db.Set<VaultDataKey>().AsNoTracking() on new { r.ResidentId, Version = r.DataKeyVersion } equals new { k.ResidentId, k.Version } into matching
+            from k in matching.DefaultIfEmpty()
+            orderby r.CreatedAt, r.Id
+            select new RecordWithKey(r, k)));
+
     /// <summary>Encrypts and stores one record (a JSON object); returns its id. Saves the context's changes.</summary>
     public async Task<Guid> PutAsync(DataTrustDbContext db, Guid residentId, string categoryId, int schemaVersion, string payloadJson, CancellationToken cancellationToken = default)
     {
@@ -102,13 +112,12 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
     /// </summary>
     public async Task<List<DecryptedRecord>> GetAllAsync(DataTrustDbContext db, Guid residentId, IReadOnlyCollection<string> categoryIds, CancellationToken cancellationToken = default)
     {
-        var rows = await (
-            from r in db.Set<VaultRecord>().AsNoTracking()
-            where r.ResidentId == residentId && categoryIds.Contains(r.CategoryId)
-            join k in db.Set<VaultDataKey>().AsNoTracking() on new { r.ResidentId, Version = r.DataKeyVersion } equals new { k.ResidentId, k.Version } into matching
-            from k in matching.DefaultIfEmpty()
-            orderby r.CreatedAt, r.Id
-            select new { Record = r, Key = k }).ToListAsync(cancellationToken);
+        var rows = new List<RecordWithKey>();
+        await foreach (var row in RecordsWithKeys.For(db)(db, residentId, [.. categoryIds]).WithCancellation(cancellationToken))
+        {
+            rows.Add(row);
+        }
+
         var records = rows.ConvertAll(row => row.Record);
         var keyRows = rows.Where(row => row.Key is not null).Select(row => row.Key!).DistinctBy(k => k.Version).ToDictionary(k => k.Version);
         var result = new List<DecryptedRecord>(records.Count);
@@ -247,3 +256,6 @@ internal sealed class DecryptedRecord(Guid id, Guid residentId, string categoryI
 
     public void Dispose() => CryptographicOperations.ZeroMemory(utf8Json);
 }
+
+/// <summary>A record and the data key it was encrypted under (null if that key row is missing).</summary>
+internal sealed record RecordWithKey(VaultRecord Record, VaultDataKey? Key);

@@ -38,10 +38,13 @@ internal sealed class AccessTokenAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         _access = await authenticator.AuthenticateAsync(Context, Context.RequestAborted);
-        if (_access.Token is not { Row: var token })
+        if (_access.Token is not { Row: var token } live)
         {
             return _access.IsAnonymous ? AuthenticateResult.NoResult() : AuthenticateResult.Fail(_access.Description!);
         }
+
+        // The endpoint finds the token's client here instead of reading it again.
+        Context.Features.Set(live);
 
         var identity = new ClaimsIdentity(AccessTokenAuthentication.Scheme, AccessTokenAuthentication.SubjectClaim, null);
         identity.AddClaim(new Claim(AccessTokenAuthentication.SubjectClaim, token.Subject));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DataTrust.Identity.Clients;
 using DataTrust.Identity.Keys;
 using DataTrust.Identity.Storage;
 using DataTrust.Persistence;
@@ -9,8 +10,11 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace DataTrust.Identity.Token;
 
-/// <summary>An access token that verified and is live: signed by us, unexpired, unrevoked, its grant active.</summary>
-internal sealed record LiveAccessToken(IssuedAccessToken Row, JsonWebToken Token);
+/// <summary>
+/// An access token that verified and is live: signed by us, unexpired, unrevoked, its grant active; with
+/// its client's registration as read in the same query (null if the client no longer exists).
+/// </summary>
+internal sealed record LiveAccessToken(IssuedAccessToken Row, JsonWebToken Token, Client? Client);
 
 /// <summary>
 /// Checks an access token the way every resource path of DataTrust must (userinfo, introspection, the
@@ -21,12 +25,15 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
-    // The token's row if it is unrevoked and unexpired and its grant (if any) is active and unexpired.
-    private static readonly PerModel<Func<DataTrustDbContext, string, DateTimeOffset, Task<IssuedAccessToken?>>> LiveRow = new(() =>
-        EF.CompileAsyncQuery((DataTrustDbContext db, string jti, DateTimeOffset now) => db.Set<IssuedAccessToken>().AsNoTracking()
-            .Where(t => t.Jti == jti && t.RevokedAt == null && t.ExpiresAt > now)
-            .Where(t => t.GrantId == null || db.Set<Grant>().Any(g => g.Id == t.GrantId && g.Status == GrantStatus.Active && g.ExpiresAt > now))
-            .SingleOrDefault()));
+    // The token's row if it is unrevoked and unexpired and its grant (if any) is active and unexpired, and its client.
+    private static readonly PerModel<Func<DataTrustDbContext, string, DateTimeOffset, Task<LiveRow?>>> LiveRows = new(() =>
+        EF.CompileAsyncQuery((DataTrustDbContext db, string jti, DateTimeOffset now) =>
+            (from t in db.Set<IssuedAccessToken>().AsNoTracking()
+             where t.Jti == jti && t.RevokedAt == null && t.ExpiresAt > now
+             where t.GrantId == null || db.Set<Grant>().Any(g => g.Id == t.GrantId && g.Status == GrantStatus.Active && g.ExpiresAt > now)
+             join c in db.Set<Client>().AsNoTracking() on t.ClientId equals c.ClientId into clients
+             from c in clients.DefaultIfEmpty()
+             select new LiveRow(t, c)).SingleOrDefault()));
 
     public async Task<LiveAccessToken?> ValidateAsync(HttpContext context, string token, CancellationToken cancellationToken)
     {
@@ -37,8 +44,8 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var row = await LiveRow.For(db)(db, jwt.Id, clock.GetUtcNow());
-        return row is null ? null : new LiveAccessToken(row, jwt);
+        var live = await LiveRows.For(db)(db, jwt.Id, clock.GetUtcNow());
+        return live is null ? null : new LiveAccessToken(live.Token, jwt, live.Client);
     }
 
     /// <summary>Signature, issuer and <c>typ</c> only; lifetime and revocation are the caller's business.</summary>
@@ -75,6 +82,8 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
         return jwt;
     }
 }
+
+internal sealed record LiveRow(IssuedAccessToken Token, Client? Client);
 
 /// <summary>
 /// Tokens whose signature, issuer and type this instance has already verified. Whether a given token
