@@ -2,14 +2,14 @@
 # Side-by-side figures: DataTrust (Release build, Development demo clients, rate limit raised) and
 # oidc-provider on the same machine, same load (client_credentials tokens, introspection, discovery).
 # Loopback only; everything started here stops at the end.
-#   bash bench/oidc/run.sh [requests] [concurrency] [sqlite|postgres]
+#   bash bench/oidc/run.sh [seconds per endpoint] [connections] [sqlite|postgres]   (each measured run follows a 15 s warm-up: .NET tiers its hot code up over the first seconds)
 # postgres: a throwaway local cluster (initdb/pg_ctl, default durability: fsync and synchronous_commit on).
 set -euo pipefail
 cd "$(dirname "$0")"
-requests=${1:-2000}
-concurrency=${2:-16}
+seconds=${1:-10}
+connections=${2:-16}
 store=${3:-sqlite}
-[ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund
+[ -d node_modules/oidc-provider ] && [ -d node_modules/autocannon ] || npm ci --no-audit --no-fund
 dotnet build ../../src/DataTrust.Web -c Release -v quiet -nologo >/dev/null
 
 work=$(mktemp -d)
@@ -35,12 +35,26 @@ env "${storage[@]}" ASPNETCORE_ENVIRONMENT=Development DataTrust__DataDirectory=
 pids+=($!)
 node peer.mjs 5481 >"$work/peer.log" 2>&1 &
 pids+=($!)
+peers=(5481)
+if [ "$store" = postgres ]; then
+  "${runas[@]}" "$bin/createdb" -h 127.0.0.1 -p 55480 -U postgres peer
+  node peer.mjs 5482 postgresql://postgres@127.0.0.1:55480/peer >"$work/peer-postgres.log" 2>&1 &
+  pids+=($!)
+  peers+=(5482)
+fi
 for _ in $(seq 1 60); do
-  curl -sf http://127.0.0.1:5480/health/ready >/dev/null && curl -sf http://127.0.0.1:5481/.well-known/openid-configuration >/dev/null && break
+  ready=1
+  curl -sf http://127.0.0.1:5480/health/ready >/dev/null || ready=0
+  for port in "${peers[@]}"; do curl -sf "http://127.0.0.1:$port/.well-known/openid-configuration" >/dev/null || ready=0; done
+  [ $ready = 1 ] && break
   sleep 1
 done
 
 echo "== DataTrust ($store; one access_tokens row and one audit entry per token)"
-node load.mjs http://127.0.0.1:5480 demo-provider demo-provider-secret "$requests" "$concurrency"
+node load.mjs http://127.0.0.1:5480 demo-provider demo-provider-secret "$seconds" "$connections"
 echo "== oidc-provider $(node -p "require('./node_modules/oidc-provider/package.json').version") (in-memory adapter; JWT access tokens)"
-node load.mjs http://127.0.0.1:5481 bench-client bench-secret "$requests" "$concurrency" http://127.0.0.1:5481/opaque
+node load.mjs http://127.0.0.1:5481 bench-client bench-secret "$seconds" "$connections" http://127.0.0.1:5481/opaque
+if [ "$store" = postgres ]; then
+  echo "== oidc-provider (PostgreSQL adapter on the same cluster, as DataTrust: opaque access tokens, one committed row per token)"
+  node load.mjs http://127.0.0.1:5482 bench-client bench-secret "$seconds" "$connections"
+fi

@@ -265,9 +265,13 @@ internal sealed class RecipientAdministration(DataTrustDbContext db, DataUsePoli
 /// <summary>A suspended recipient gets no new tokens (the token endpoint asks this).</summary>
 internal sealed class RecipientStanding(DataTrustDbContext db) : IClientStanding
 {
+    // Read for every token issued: compiled, so EF does not translate it again each time.
+    private static readonly PerModel<Func<DataTrustDbContext, string, Task<RecipientStatus?>>> StatusOf = new(() =>
+        EF.CompileAsyncQuery((DataTrustDbContext db, string clientId) =>
+            db.Set<Recipient>().AsNoTracking().Where(r => r.ClientId == clientId).Select(r => (RecipientStatus?)r.Status).SingleOrDefault()));
+
     public async Task<string?> RefusalAsync(string clientId, CancellationToken cancellationToken) =>
-        await db.Set<Recipient>().AsNoTracking().Where(r => r.ClientId == clientId).Select(r => (RecipientStatus?)r.Status).SingleOrDefaultAsync(cancellationToken)
-            == RecipientStatus.Suspended
+        await StatusOf.For(db)(db, clientId) == RecipientStatus.Suspended
             ? "This client is suspended as a data recipient."
             : null;
 }
