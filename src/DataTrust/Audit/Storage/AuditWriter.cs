@@ -3,18 +3,19 @@ using DataTrust.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace DataTrust.Audit.Storage;
 
 /// <summary>
 /// Writes appended entries, completed tree nodes and the new head straight into the caller's
 /// transaction, bypassing change tracking: the head row stays locked while this runs, so it must be
-/// short. PostgreSQL gets the entries by binary COPY; SQLite by one prepared INSERT.
+/// short. PostgreSQL gets all three as one batch in one round trip (entries and nodes as arrays);
+/// SQLite gets one prepared INSERT per entry.
 /// </summary>
 internal static class AuditWriter
 {
     private const string Columns = "seq, recorded_at, actor_type, actor_id, action, subject, recipient, consent, objects, details, prev_hash, leaf_hash";
+    private const string UpdateHead = "UPDATE audit_head SET size = @size, last_hash = @last_hash, frontier = @frontier WHERE id = @id";
 
     public static async Task WriteAsync(DataTrustDbContext db, List<AuditEntry> entries, List<AuditTreeNode> nodes, AuditHead head, CancellationToken cancellationToken)
     {
@@ -22,56 +23,51 @@ internal static class AuditWriter
         var transaction = db.Database.CurrentTransaction!.GetDbTransaction();
         if (connection is NpgsqlConnection npgsql)
         {
-            await CopyAsync(npgsql, entries, cancellationToken);
-        }
-        else
-        {
-            await InsertAsync(connection, transaction, db, entries, cancellationToken);
+            await WriteBatchAsync(npgsql, (NpgsqlTransaction)transaction, entries, nodes, head, cancellationToken);
+            return;
         }
 
+        await InsertAsync(connection, transaction, db, entries, cancellationToken);
         foreach (var node in nodes)
         {
             await ExecuteAsync(connection, transaction, "INSERT INTO audit_tree_nodes (level, position, hash) VALUES (@level, @position, @hash)", cancellationToken,
                 ("level", node.Level), ("position", node.Position), ("hash", node.Hash));
         }
 
-        await ExecuteAsync(connection, transaction, "UPDATE audit_head SET size = @size, last_hash = @last_hash, frontier = @frontier WHERE id = @id", cancellationToken,
+        await ExecuteAsync(connection, transaction, UpdateHead, cancellationToken,
             ("size", head.Size), ("last_hash", head.LastHash), ("frontier", head.Frontier), ("id", head.Id));
     }
 
-    private static async Task CopyAsync(NpgsqlConnection connection, List<AuditEntry> entries, CancellationToken cancellationToken)
+    private static async Task WriteBatchAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<AuditEntry> entries, List<AuditTreeNode> nodes, AuditHead head, CancellationToken cancellationToken)
     {
-        await using var import = await connection.BeginBinaryImportAsync($"COPY audit_entries ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-        foreach (var entry in entries)
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command(
+            $"INSERT INTO audit_entries ({Columns}) SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], " +
+            "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bytea[])",
+            entries.ConvertAll(e => e.Seq), entries.ConvertAll(e => e.RecordedAt), entries.ConvertAll(e => e.ActorType), entries.ConvertAll(e => e.ActorId),
+            entries.ConvertAll(e => e.Action), entries.ConvertAll(e => e.Subject), entries.ConvertAll(e => e.Recipient), entries.ConvertAll(e => e.Consent),
+            entries.ConvertAll(e => e.Objects), entries.ConvertAll(e => e.Details), entries.ConvertAll(e => e.PrevHash), entries.ConvertAll(e => e.LeafHash)));
+        if (nodes.Count > 0)
         {
-            await import.StartRowAsync(cancellationToken);
-            await import.WriteAsync(entry.Seq, NpgsqlDbType.Bigint, cancellationToken);
-            await import.WriteAsync(entry.RecordedAt, NpgsqlDbType.TimestampTz, cancellationToken);
-            await import.WriteAsync(entry.ActorType, NpgsqlDbType.Varchar, cancellationToken);
-            await import.WriteAsync(entry.ActorId, NpgsqlDbType.Varchar, cancellationToken);
-            await import.WriteAsync(entry.Action, NpgsqlDbType.Varchar, cancellationToken);
-            await WriteNullableAsync(import, entry.Subject, cancellationToken);
-            await WriteNullableAsync(import, entry.Recipient, cancellationToken);
-            await WriteNullableAsync(import, entry.Consent, cancellationToken);
-            await import.WriteAsync(entry.Objects, NpgsqlDbType.Text, cancellationToken);
-            await import.WriteAsync(entry.Details, NpgsqlDbType.Text, cancellationToken);
-            await import.WriteAsync(entry.PrevHash, NpgsqlDbType.Bytea, cancellationToken);
-            await import.WriteAsync(entry.LeafHash, NpgsqlDbType.Bytea, cancellationToken);
+            batch.BatchCommands.Add(Command(
+                "INSERT INTO audit_tree_nodes (level, position, hash) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bytea[])",
+                nodes.ConvertAll(n => n.Level), nodes.ConvertAll(n => n.Position), nodes.ConvertAll(n => n.Hash)));
         }
 
-        await import.CompleteAsync(cancellationToken);
+        batch.BatchCommands.Add(Command("UPDATE audit_head SET size = $1, last_hash = $2, frontier = $3 WHERE id = $4", head.Size, head.LastHash, head.Frontier, head.Id));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, CancellationToken cancellationToken)
+    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
     {
-        if (value is null)
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
         {
-            await import.WriteNullAsync(cancellationToken);
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
-        else
-        {
-            await import.WriteAsync(value, NpgsqlDbType.Varchar, cancellationToken);
-        }
+
+        return command;
     }
 
     private static async Task InsertAsync(DbConnection connection, DbTransaction transaction, DataTrustDbContext db, List<AuditEntry> entries, CancellationToken cancellationToken)
