@@ -90,6 +90,7 @@ internal static class BrokerReleaseHarness
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
             var run = Stopwatch.StartNew();
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var postgresCpuBefore = PostgresCpu();
             var workers = LoadAsync(http, token, consents, clients, TimeSpan.FromSeconds(seconds), (latency, status) =>
             {
                 latencies.Add(latency);
@@ -118,12 +119,14 @@ internal static class BrokerReleaseHarness
             await revoker;
             var elapsed = run.Elapsed;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            var postgresCpu = PostgresCpu() - postgresCpuBefore;
 
             var sorted = latencies.Order().ToArray();
             var released = await CountAsync(app.Services, AuditAction.DataReleased) - releasedBefore;
             Console.WriteLine($"{clients} concurrent HTTP clients for {elapsed.TotalSeconds:N1} s: {sorted.Length:N0} requests, {released:N0} audited releases " +
                               $"= {released / elapsed.TotalSeconds:N0} releases/s; {refused:N0} refused, {failed:N0} failed");
-            Console.WriteLine($"CPU of this process (service and HTTP clients, not PostgreSQL): {cpu.TotalMilliseconds / Math.Max(1, sorted.Length):N2} ms per request");
+            Console.WriteLine($"CPU per request: {cpu.TotalMilliseconds / Math.Max(1, sorted.Length):N2} ms in this process (service and HTTP clients), " +
+                              $"{postgresCpu.TotalMilliseconds / Math.Max(1, sorted.Length):N2} ms in PostgreSQL");
             Console.WriteLine($"latency (all requests) p50 {Percentile(sorted, 0.50):N1} ms, p99 {Percentile(sorted, 0.99):N1} ms, max {sorted.LastOrDefault():N1} ms");
             var late = await ReleasesAfterRevokeAsync(app.Services);
             Console.WriteLine($"{revoked.Count:N0} consents revoked during the run; releases committed after their consent's revoke: {late} (must be 0)");
@@ -247,6 +250,33 @@ internal static class BrokerReleaseHarness
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+
+    /// <summary>CPU time of every PostgreSQL process on this machine (the harness's cluster is the only one while it runs).</summary>
+    private static TimeSpan PostgresCpu()
+    {
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (!stat[(stat.IndexOf('(') + 1)..close].StartsWith("postgres", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture); // utime, stime
+            }
+            catch (IOException)
+            {
+                // the process ended meanwhile
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ
+    }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 

@@ -46,7 +46,7 @@ internal sealed class PostgresCluster : IDisposable
         var cluster = new PostgresCluster(directory, binaries, runAs, FreePort());
         var data = Path.Combine(directory, "data");
         cluster.Tool("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]);
-        var speed = durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        var speed = (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off") + Environment.GetEnvironmentVariable("DATATRUST_PG_OPTIONS");
         cluster.Tool("pg_ctl", ["start", "-w", "-t", "60", "-D", data, "-l", Path.Combine(directory, "server.log"), "-o",
             $"-p {cluster.Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={directory} -c max_connections={maxConnections}{speed}"]);
         return cluster;

@@ -152,5 +152,5 @@ internal static class BrokeringEndpoints
 internal static class BrokeringServiceCollectionExtensions
 {
     public static IServiceCollection AddBrokering(this IServiceCollection services) =>
-        services.AddScoped<ReleaseBroker>().AddSingleton<ReleaseGroupCommit>().AddScoped<StatisticsRelease>();
+        services.AddScoped<ReleaseBroker>().AddSingleton<ReleaseContents>().AddSingleton<ReleaseGroupCommit>().AddScoped<StatisticsRelease>();
 }

@@ -1,41 +1,99 @@
 using DataTrust.Audit;
 using DataTrust.Audit.Events;
 using DataTrust.Consent;
+using DataTrust.Identity.Clients;
 using DataTrust.Persistence;
+using DataTrust.Vault;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace DataTrust.Brokering;
 
-/// <summary>A release prepared outside the lock: the question to decide, and the entry to append for either answer.</summary>
-internal sealed record PreparedRelease(ReleaseQuestion Question, DataReleased Released, Func<string, DataReleaseRefused> Refused);
+/// <summary>A release to decide: which client asks, under which consent, for what.</summary>
+internal sealed record ReleaseAttempt(Client Client, Guid ConsentId, ReleaseRequest Request);
+
+/// <summary>How the batch answered one release: the content to send once committed, a refusal code, or the error that kept it from being prepared.</summary>
+internal sealed record ReleaseAnswer(ReleaseContent? Content, string? Refusal, Exception? Failure = null);
 
 /// <summary>
-/// The decisions of releases prepared concurrently, made together: one transaction locks their consents,
-/// decides each on the live ledger, counts the uses and appends one entry per release (released or refused),
-/// and every request learns its decision only after that commit (promises 1–3 per release; see
-/// <see cref="GroupCommit{TItem, TResult}"/>). A release whose consent changed since it was prepared is
-/// answered <see cref="ReleaseDecision.Stale"/>, with nothing counted or appended.
+/// The releases that arrive while one transaction is under way are decided together in the next one
+/// (<see cref="GroupCommit{TItem, TResult}"/>). That transaction locks their consents in id order, reads the
+/// residents' records (still encrypted) of those that may be allowed in one query, then takes the releases in
+/// arrival order: each is decided on the live ledger (<see cref="ReleasePolicy.Decide"/>), and only if allowed are
+/// its records decrypted and minimised and its use counted. One <see cref="DataReleased"/> or
+/// <see cref="DataReleaseRefused"/> entry per release is appended, and every request learns its answer only after
+/// the commit (promises 1–3). Because the content is built from terms read under the lock, nothing prepared under
+/// older terms can be sent.
 /// </summary>
-internal sealed class ReleaseGroupCommit(IDbContextFactory<DataTrustDbContext> contexts, IAuditLog audit, TimeProvider clock)
-    : GroupCommit<PreparedRelease, ReleaseDecision>(contexts)
+internal sealed partial class ReleaseGroupCommit(
+    IDbContextFactory<DataTrustDbContext> contexts, IAuditLog audit, ReleaseContents contents, TimeProvider clock, ILogger<ReleaseGroupCommit> logger)
+    : GroupCommit<ReleaseAttempt, ReleaseAnswer>(contexts)
 {
-    protected override async Task<IReadOnlyList<ReleaseDecision>> WriteAsync(DataTrustDbContext db, IReadOnlyList<PreparedRelease> batch, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<ReleaseAnswer>> WriteAsync(DataTrustDbContext db, IReadOnlyList<ReleaseAttempt> batch, CancellationToken cancellationToken)
     {
-        var decisions = await ConsentLedger.AuthorizeReleasesAsync(db, [.. batch.Select(r => r.Question)], clock.GetUtcNow(), cancellationToken);
+        var now = clock.GetUtcNow();
+        var consents = await LockedConsents.LockAsync(db, [.. batch.Select(a => a.ConsentId)], cancellationToken);
+
+        // Records are read only for releases that can be allowed: the consent is the caller's and given.
+        var candidates = batch.Where(a => consents.Head(a.ConsentId) is { State: ConsentState.Given } head && head.ClientId == a.Client.ClientId).ToList();
+        var records = await VaultStore.ReadAsync(db,
+            [.. candidates.Select(a => consents.Head(a.ConsentId)!.ResidentId).Distinct()],
+            [.. candidates.SelectMany(a => a.Request.Categories.Select(c => c.Category)).Distinct(StringComparer.Ordinal)], cancellationToken);
+
+        var answers = new List<ReleaseAnswer>(batch.Count);
         var entries = new List<AuditEvent>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var attempt in batch)
         {
-            if (decisions[i].Allowed)
-            {
-                entries.Add(batch[i].Released);
-            }
-            else if (decisions[i].Refusal is { } refusal)
-            {
-                entries.Add(batch[i].Refused(refusal));
-            }
+            answers.Add(await DecideAsync(attempt, consents, records, entries, now, cancellationToken));
         }
 
+        await consents.SaveCountsAsync(db, cancellationToken);
         await audit.AppendAsync(db, entries, cancellationToken);
-        return decisions;
+        return answers;
     }
+
+    private async Task<ReleaseAnswer> DecideAsync(
+        ReleaseAttempt attempt, LockedConsents consents, ILookup<Guid, RecordWithKey> records, List<AuditEvent> entries, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var client = attempt.Client;
+        if (consents.Head(attempt.ConsentId) is not { } head || consents.Snapshot(attempt.ConsentId) is not { } live)
+        {
+            // A random id names no resident: there is nobody to record the refusal against (see Brokering/README.md).
+            LogUnknownConsent(logger, client.ClientId);
+            return new ReleaseAnswer(null, ReleaseRefusal.NoConsent);
+        }
+
+        var ask = Ask(client.ClientId, attempt.Request, live);
+        var actor = AuditActor.Client(client.ClientId);
+        var decision = ReleasePolicy.Decide(live, ask, now);
+        if (!decision.Allowed)
+        {
+            entries.Add(new DataReleaseRefused(actor, head.ResidentId, client.ClientId, ask.PurposeId, decision.Refusal!));
+            return new ReleaseAnswer(null, decision.Refusal);
+        }
+
+        try
+        {
+            var (content, releasedFields) = await contents.BuildAsync(client, head.Id, head.ResidentId, ask, records[head.ResidentId], now, cancellationToken);
+            consents.CountRelease(live, now);
+            entries.Add(new DataReleased(actor, head.ResidentId, head.Id, client.ClientId, ask.PurposeId, content.ReleaseId, [.. ask.Data.Select(a => a.Category)], releasedFields));
+            return new ReleaseAnswer(content, null);
+        }
+        catch (VaultDecryptionException e)
+        {
+            // Fails this release alone (already logged by the vault): nothing counted, nothing appended, nothing sent.
+            return new ReleaseAnswer(null, null, e);
+        }
+    }
+
+    /// <summary>The ask in full: the consent's own terms fill in what the recipient left out (its purpose, all its fields, its whole period).</summary>
+    internal static ReleaseAsk Ask(string clientId, ReleaseRequest request, ConsentSnapshot live) => new(
+        clientId,
+        request.Purpose ?? live.PurposeId,
+        [.. request.Categories.Select(a => new RequestedCategory(a.Category, a.Fields ?? live.Categories.FirstOrDefault(c => c.Category == a.Category)?.Fields ?? []))],
+        request.DataFrom ?? live.DataFrom,
+        request.DataTo ?? live.DataTo);
+
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Information, Message = "Client {ClientId} asked for a release under a consent id that does not exist")]
+    private static partial void LogUnknownConsent(ILogger logger, string clientId);
 }

@@ -363,74 +363,22 @@ internal sealed partial class ConsentLedger(
     }
 
     /// <summary>
-    /// The release decision inside the caller's transaction: locks the consent's head row (PostgreSQL
-    /// <c>FOR UPDATE</c>; SQLite by writing it), shares a lock on the recipient row, reads the live state,
-    /// decides with <see cref="ReleasePolicy.Decide"/>, and on success counts the use. The caller commits
-    /// with its release and audit entry; a revoke cannot commit in between (promise 2).
+    /// One release decision inside the caller's transaction: locks the consent (see <see cref="LockedConsents"/>),
+    /// decides with <see cref="ReleasePolicy.Decide"/> on its live state, and on success counts the use. The
+    /// caller commits with its release and audit entry; a revoke cannot commit in between (promise 2).
     /// </summary>
-    public static async Task<ReleaseDecision> AuthorizeReleaseAsync(DataTrustDbContext db, Guid consentId, ReleaseAsk ask, DateTimeOffset now, CancellationToken cancellationToken) =>
-        (await AuthorizeReleasesAsync(db, [new ReleaseQuestion(consentId, null, ask)], now, cancellationToken))[0];
-
-    // Run for every batch of releases: compiled, so EF does not translate it again each time.
-    private static readonly PerModel<Func<DataTrustDbContext, Guid[], IAsyncEnumerable<ConsentVersion>>> CurrentVersions = new(() =>
-        EF.CompileAsyncQuery((DataTrustDbContext db, Guid[] ids) => db.Set<ConsentVersion>().AsNoTracking()
-            .Where(v => ids.Contains(v.ConsentId) && db.Set<ConsentHead>().Any(c => c.Id == v.ConsentId && c.Version == v.Version))));
-
-    /// <summary>
-    /// <see cref="AuthorizeReleaseAsync"/> for several releases in one transaction, in order: every consent
-    /// is locked first (in id order, so two batches cannot deadlock), then each question is decided on the
-    /// state the ones before it left (two releases of one consent count twice). A release prepared against
-    /// terms that have changed since is answered <see cref="ReleaseDecision.Stale"/> and counts nothing.
-    /// </summary>
-    internal static async Task<IReadOnlyList<ReleaseDecision>> AuthorizeReleasesAsync(
-        DataTrustDbContext db, IReadOnlyList<ReleaseQuestion> questions, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<ReleaseDecision> AuthorizeReleaseAsync(DataTrustDbContext db, Guid consentId, ReleaseAsk ask, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is null)
+        var consents = await LockedConsents.LockAsync(db, [consentId], cancellationToken);
+        var live = consents.Snapshot(consentId);
+        var decision = ReleasePolicy.Decide(live, ask, now);
+        if (decision.Allowed)
         {
-            throw new InvalidOperationException("A release decision runs inside the caller's transaction, which also writes the release and its audit entry.");
+            consents.CountRelease(live!, now);
+            await consents.SaveCountsAsync(db, cancellationToken);
         }
 
-        var heads = await LockAllAsync(db, [.. questions.Select(q => q.ConsentId)], cancellationToken);
-        var versions = new Dictionary<Guid, ConsentVersion>(heads.Count);
-        await foreach (var version in CurrentVersions.For(db)(db, [.. heads.Keys]).WithCancellation(cancellationToken))
-        {
-            versions.Add(version.ConsentId, version);
-        }
-
-        var recipients = await RecipientStatusesAsync(db, [.. heads.Values.Select(h => h.ClientId).Distinct(StringComparer.Ordinal)], cancellationToken);
-        var decisions = new List<ReleaseDecision>(questions.Count);
-        foreach (var question in questions)
-        {
-            if (!heads.TryGetValue(question.ConsentId, out var head))
-            {
-                decisions.Add(ReleasePolicy.Decide(null, question.Ask, now));
-                continue;
-            }
-
-            var version = versions[head.Id];
-            var snapshot = new ConsentSnapshot(
-                head.Id, head.ClientId, head.State, recipients.GetValueOrDefault(head.ClientId, RecipientStatus.Suspended), version.PurposeId,
-                DataRequests.Categories(version.Categories), version.ExpiresAt, version.DataFrom, version.DataTo, version.AccessMode, version.MaxReleasesPerPeriod,
-                version.FrequencyPeriod is { } p && IsoDuration.TryParse(p, out var period) ? period : null,
-                head.ReleaseCount, head.PeriodStartedAt, head.ReleasesInPeriod);
-            var decision = ReleasePolicy.Decide(snapshot, question.Ask, now);
-            if (decision.Allowed && question.PreparedVersion is { } prepared && prepared != head.Version)
-            {
-                decision = ReleaseDecision.Stale;
-            }
-
-            if (decision.Allowed)
-            {
-                (head.PeriodStartedAt, head.ReleasesInPeriod) = ReleasePolicy.CountRelease(snapshot, now);
-                head.ReleaseCount++;
-                head.LastReleaseAt = now;
-            }
-
-            decisions.Add(decision);
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
-        return decisions;
+        return decision;
     }
 
     /// <summary>Links a consent to the OAuth grant it was given through (used by the OAuth consent page).</summary>
@@ -467,20 +415,6 @@ internal sealed partial class ConsentLedger(
 
         return await db.Set<ConsentHead>().FromSqlInterpolated($"SELECT * FROM consents WHERE id = ANY({ids}) ORDER BY id FOR UPDATE")
             .ToDictionaryAsync(c => c.Id, cancellationToken);
-    }
-
-    /// <summary>The recipients' statuses, share-locked on PostgreSQL so that a suspension waits for the releases deciding on them.</summary>
-    private static async Task<Dictionary<string, RecipientStatus>> RecipientStatusesAsync(DataTrustDbContext db, string[] clientIds, CancellationToken cancellationToken)
-    {
-        if (clientIds.Length == 0)
-        {
-            return [];
-        }
-
-        var recipients = db.IsSqlite
-            ? db.Set<Recipient>().Where(r => clientIds.Contains(r.ClientId))
-            : db.Set<Recipient>().FromSqlInterpolated($"SELECT * FROM recipients WHERE client_id = ANY({clientIds}) ORDER BY client_id FOR SHARE");
-        return await recipients.AsNoTracking().ToDictionaryAsync(r => r.ClientId, r => r.Status, StringComparer.Ordinal, cancellationToken);
     }
 
     // ---- internals -------------------------------------------------------------------------------

@@ -28,14 +28,8 @@ public sealed record ReleaseDecision(bool Allowed, string? Refusal)
 {
     public static ReleaseDecision Allow { get; } = new(true, null);
 
-    /// <summary>Not decided: the consent's terms changed after the release was prepared; prepare it again.</summary>
-    public static ReleaseDecision Stale { get; } = new(false, null);
-
     public static ReleaseDecision Refuse(string code) => new(false, code);
 }
-
-/// <summary>A release to decide: under which consent, against which version of its terms it was prepared (null: whichever is live), and what it asks.</summary>
-internal sealed record ReleaseQuestion(Guid ConsentId, int? PreparedVersion, ReleaseAsk Ask);
 
 /// <summary>Why a release was refused (the codes the brokering API and the audit log use).</summary>
 public static class ReleaseRefusal

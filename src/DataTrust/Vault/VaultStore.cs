@@ -19,10 +19,10 @@ namespace DataTrust.Vault;
 internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, ILogger<VaultStore> logger)
 {
     // The release path runs this for every release: compiled, so EF does not translate it again each time.
-    private static readonly PerModel<Func<DataTrustDbContext, Guid, string[], IAsyncEnumerable<RecordWithKey>>> RecordsWithKeys = new(() =>
-        EF.CompileAsyncQuery((DataTrustDbContext db, Guid residentId, string[] categoryIds) =>
+    private static readonly PerModel<Func<DataTrustDbContext, Guid[], string[], IAsyncEnumerable<RecordWithKey>>> RecordsWithKeys = new(() =>
+        EF.CompileAsyncQuery((DataTrustDbContext db, Guid[] residentIds, string[] categoryIds) =>
             from r in db.Set<VaultRecord>().AsNoTracking()
-            where r.ResidentId == residentId && categoryIds.Contains(r.CategoryId)
+            where residentIds.Contains(r.ResidentId) && categoryIds.Contains(r.CategoryId)
             join k in db.Set<VaultDataKey>().AsNoTracking() on new { r.ResidentId, Version = r.DataKeyVersion } equals new { k.ResidentId, k.Version } into matching
             from k in matching.DefaultIfEmpty()
             orderby r.CreatedAt, r.Id
@@ -106,20 +106,34 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
     }
 
     /// <summary>
-    /// Decrypts all of a resident's records in the given categories (oldest first), reading the records and
-    /// their data keys in one query: the release path's batch read. Same failure rule as
-    /// <see cref="GetAsync"/>. Dispose every result.
+    /// The still encrypted records of several residents in the given categories with their data keys, in one
+    /// query (the release path reads a whole batch of releases' records at once), by resident, oldest first.
+    /// Decrypt one resident's with <see cref="Decrypt"/>.
     /// </summary>
-    public async Task<List<DecryptedRecord>> GetAllAsync(DataTrustDbContext db, Guid residentId, IReadOnlyCollection<string> categoryIds, CancellationToken cancellationToken = default)
+    public static async Task<ILookup<Guid, RecordWithKey>> ReadAsync(
+        DataTrustDbContext db, IReadOnlyCollection<Guid> residentIds, IReadOnlyCollection<string> categoryIds, CancellationToken cancellationToken = default)
     {
         var rows = new List<RecordWithKey>();
-        await foreach (var row in RecordsWithKeys.For(db)(db, residentId, [.. categoryIds]).WithCancellation(cancellationToken))
+        if (residentIds.Count > 0 && categoryIds.Count > 0)
         {
-            rows.Add(row);
+            await foreach (var row in RecordsWithKeys.For(db)(db, [.. residentIds], [.. categoryIds]).WithCancellation(cancellationToken))
+            {
+                rows.Add(row);
+            }
         }
 
-        var records = rows.ConvertAll(row => row.Record);
-        var keyRows = rows.Where(row => row.Key is not null).Select(row => row.Key!).DistinctBy(k => k.Version).ToDictionary(k => k.Version);
+        return rows.ToLookup(row => row.Record.ResidentId);
+    }
+
+    /// <summary>
+    /// Decrypts one resident's records as read by <see cref="ReadAsync"/>. Same failure rule as
+    /// <see cref="GetAsync"/>. Dispose every result.
+    /// </summary>
+    public List<DecryptedRecord> Decrypt(IEnumerable<RecordWithKey> rows)
+    {
+        var read = rows.ToList();
+        var records = read.ConvertAll(row => row.Record);
+        var keyRows = read.Where(row => row.Key is not null).Select(row => row.Key!).DistinctBy(k => k.Version).ToDictionary(k => k.Version);
         var result = new List<DecryptedRecord>(records.Count);
         var keys = new Dictionary<int, UnwrappedDataKey>();
         try

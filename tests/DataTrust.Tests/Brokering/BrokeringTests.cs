@@ -12,6 +12,7 @@ using DataTrust.Persistence;
 using DataTrust.Tests.Consent;
 using DataTrust.Tests.Identity;
 using DataTrust.Tests.Infrastructure;
+using DataTrust.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -365,29 +366,36 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
     }
 
     [Fact]
-    public async Task A_release_prepared_against_terms_that_changed_is_not_decided_and_counts_nothing()
+    public async Task A_release_whose_records_cannot_be_decrypted_fails_alone_and_counts_nothing()
     {
-        var s = await ArrangeAsync();
-        var ask = new ReleaseAsk(Rcpt, "mobility-improvement", [new RequestedCategory("mobility", ["trip_date"])], ConsentFrom, ConsentTo);
-        (await s.Hanako.PostAsync($"/api/me/consents/{s.ConsentId}/pause", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        (await s.Hanako.PostAsync($"/api/me/consents/{s.ConsentId}/resume", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
-        int live;
+        var s = await ArrangeAsync(); // at most 3 releases a month
         await using (var db = _host.NewDbContext())
         {
-            live = await db.Set<ConsentHead>().Where(c => c.Id == s.ConsentId).Select(c => c.Version).SingleAsync();
+            var record = await db.Set<VaultRecord>().SingleAsync(r => r.ResidentId == s.ResidentId && r.CategoryId == "resident-basic");
+            var tampered = record.Ciphertext.ToArray();
+            tampered[0] ^= 0x01; // changed at rest: the record no longer authenticates
+            record.Ciphertext = tampered;
+            await db.SaveChangesAsync();
         }
 
-        await using (var db = _host.NewDbContext())
+        var mobility = Ask(s.ConsentId, new object[] { "mobility" });
+        var responses = await Task.WhenAll(ReleaseAsync(s.Recipient, Ask(s.ConsentId)), ReleaseAsync(s.Recipient, mobility), ReleaseAsync(s.Recipient, mobility));
+
+        var broken = responses[0];
+        var brokenText = await broken.Content.ReadAsStringAsync();
+        broken.StatusCode.ShouldBe(HttpStatusCode.InternalServerError, brokenText);
+        broken.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        brokenText.ShouldNotContain("bus");
+        foreach (var healthy in responses[1..])
         {
-            await using var transaction = await db.Database.BeginTransactionAsync();
-            var decisions = await ConsentLedger.AuthorizeReleasesAsync(db,
-                [new ReleaseQuestion(s.ConsentId, live - 1, ask), new ReleaseQuestion(s.ConsentId, live, ask), new ReleaseQuestion(Guid.NewGuid(), null, ask)],
-                _host.Clock.GetUtcNow(), CancellationToken.None);
-            await transaction.CommitAsync();
-            decisions.ShouldBe([ReleaseDecision.Stale, ReleaseDecision.Allow, ReleaseDecision.Refuse(ReleaseRefusal.NoConsent)]);
+            var text = await healthy.Content.ReadAsStringAsync();
+            healthy.StatusCode.ShouldBe(HttpStatusCode.OK, text);
+            text.ShouldContain("\"transport_mode\":\"bus\"");
         }
 
-        (await CountsAsync(s.ConsentId)).ShouldBe((1, 0, 0));
+        (await CountsAsync(s.ConsentId)).ShouldBe((2, 2, 0)); // the failed release used none of the three
+        (await ReleaseAsync(s.Recipient, mobility)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await CountsAsync(s.ConsentId)).ShouldBe((3, 3, 0));
     }
 
     [Fact]
