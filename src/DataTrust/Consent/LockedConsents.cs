@@ -1,6 +1,8 @@
 using DataTrust.Persistence;
 using DataTrust.Policies;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace DataTrust.Consent;
 
@@ -14,9 +16,7 @@ namespace DataTrust.Consent;
 /// </summary>
 internal sealed class LockedConsents
 {
-    // Run for every batch of releases: compiled, so EF does not translate it again each time. All versions of the
-    // locked consents (a handful each), the current one picked in memory: a join on the head row's version gets a
-    // generic plan from PostgreSQL that costs ten times more.
+    // SQLite: all versions of the locked consents (a handful each), the current one picked in memory.
     private static readonly PerModel<Func<DataTrustDbContext, Guid[], IAsyncEnumerable<ConsentVersion>>> Versions = new(() =>
         EF.CompileAsyncQuery((DataTrustDbContext db, Guid[] ids) => db.Set<ConsentVersion>().AsNoTracking().Where(v => ids.Contains(v.ConsentId))));
 
@@ -38,6 +38,11 @@ internal sealed class LockedConsents
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("A release decision runs inside the caller's transaction, which also writes the release and its audit entry.");
+        }
+
+        if (db.Database.GetDbConnection() is NpgsqlConnection connection)
+        {
+            return await LockOnPostgresAsync(connection, (NpgsqlTransaction)db.Database.CurrentTransaction.GetDbTransaction(), consentIds, cancellationToken);
         }
 
         var heads = await ConsentLedger.LockAllAsync(db, consentIds, cancellationToken);
@@ -86,7 +91,7 @@ internal sealed class LockedConsents
         _counted.Add(head);
     }
 
-    /// <summary>Writes the counted uses: on PostgreSQL in one statement for the whole batch, on SQLite through the change tracker.</summary>
+    /// <summary>Writes the counted uses: on PostgreSQL in one statement for the whole batch (the heads are not tracked there), on SQLite through the change tracker.</summary>
     public async Task SaveCountsAsync(DataTrustDbContext db, CancellationToken cancellationToken)
     {
         if (_counted.Count == 0)
@@ -109,23 +114,71 @@ internal sealed class LockedConsents
                 {heads.ConvertAll(h => h.LastReleaseAt)}::timestamptz[]) AS u(id, release_count, period_started_at, releases_in_period, last_release_at)
             WHERE c.id = u.id
             """, cancellationToken);
-        foreach (var head in heads)
-        {
-            db.Entry(head).State = EntityState.Unchanged; // written: nothing left for SaveChanges
-        }
     }
 
-    /// <summary>The recipients' statuses, share-locked on PostgreSQL so that a suspension waits for the releases deciding on them.</summary>
-    private static async Task<Dictionary<string, RecipientStatus>> RecipientStatusesAsync(DataTrustDbContext db, string[] clientIds, CancellationToken cancellationToken)
+    /// <summary>
+    /// The same in one round trip, as this runs for every batch of releases: the head rows with their current
+    /// versions (locked in id order), then the recipients' statuses (share-locked). The heads are not tracked:
+    /// <see cref="SaveCountsAsync"/> writes the counts itself.
+    /// </summary>
+    private static async Task<LockedConsents> LockOnPostgresAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> consentIds, CancellationToken cancellationToken)
     {
-        if (clientIds.Length == 0)
+        var ids = consentIds.Distinct().Order().ToArray();
+        var heads = new Dictionary<Guid, ConsentHead>(ids.Length);
+        var versions = new Dictionary<Guid, ConsentVersion>(ids.Length);
+        var recipients = new Dictionary<string, RecipientStatus>(StringComparer.Ordinal);
+        await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            return [];
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("""
+                    SELECT c.id, c.resident_id, c.client_id, c.state, c.version, c.release_count, c.period_started_at, c.releases_in_period, c.last_release_at,
+                           v.purpose_id, v.categories, v.expires_at, v.data_from, v.data_to, v.access_mode, v.max_releases_per_period, v.frequency_period
+                    FROM consents c JOIN consent_versions v ON v.consent_id = c.id AND v.version = c.version
+                    WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c
+                    """) { Parameters = { new NpgsqlParameter { Value = ids } } },
+                new NpgsqlBatchCommand("""
+                    SELECT client_id, status FROM recipients WHERE client_id IN (SELECT client_id FROM consents WHERE id = ANY($1))
+                    ORDER BY client_id FOR SHARE
+                    """) { Parameters = { new NpgsqlParameter { Value = ids } } },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var head = new ConsentHead
+            {
+                Id = reader.GetGuid(0), ResidentId = reader.GetGuid(1), ClientId = reader.GetString(2), State = Enum.Parse<ConsentState>(reader.GetString(3)),
+                Version = reader.GetInt32(4), ReleaseCount = reader.GetInt32(5), PeriodStartedAt = Nullable<DateTimeOffset>(reader, 6),
+                ReleasesInPeriod = reader.GetInt32(7), LastReleaseAt = Nullable<DateTimeOffset>(reader, 8),
+            };
+            heads.Add(head.Id, head);
+            versions.Add(head.Id, new ConsentVersion
+            {
+                ConsentId = head.Id, Version = head.Version, State = head.State, PurposeId = reader.GetString(9), Categories = reader.GetString(10),
+                ExpiresAt = Nullable<DateTimeOffset>(reader, 11), DataFrom = Nullable<DateTimeOffset>(reader, 12), DataTo = Nullable<DateTimeOffset>(reader, 13),
+                AccessMode = Enum.Parse<AccessMode>(reader.GetString(14)), MaxReleasesPerPeriod = Nullable<int>(reader, 15),
+                FrequencyPeriod = reader.IsDBNull(16) ? null : reader.GetString(16),
+            });
         }
 
-        var recipients = db.IsSqlite
-            ? db.Set<Recipient>().Where(r => clientIds.Contains(r.ClientId))
-            : db.Set<Recipient>().FromSqlInterpolated($"SELECT * FROM recipients WHERE client_id = ANY({clientIds}) ORDER BY client_id FOR SHARE");
-        return await recipients.AsNoTracking().ToDictionaryAsync(r => r.ClientId, r => r.Status, StringComparer.Ordinal, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            recipients.Add(reader.GetString(0), Enum.Parse<RecipientStatus>(reader.GetString(1)));
+        }
+
+        return new LockedConsents(heads, versions, recipients);
     }
+
+    private static T? Nullable<T>(NpgsqlDataReader reader, int ordinal)
+        where T : struct => reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);
+
+    /// <summary>The recipients' statuses (SQLite: the transaction's write lock keeps a suspension out until it commits).</summary>
+    private static async Task<Dictionary<string, RecipientStatus>> RecipientStatusesAsync(DataTrustDbContext db, string[] clientIds, CancellationToken cancellationToken) =>
+        clientIds.Length == 0
+            ? []
+            : await db.Set<Recipient>().AsNoTracking().Where(r => clientIds.Contains(r.ClientId))
+                .ToDictionaryAsync(r => r.ClientId, r => r.Status, StringComparer.Ordinal, cancellationToken);
 }
