@@ -106,14 +106,24 @@ internal sealed class LockedConsents
         }
 
         var heads = _counted.ToList();
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
+        await using var command = new NpgsqlCommand("""
             UPDATE consents AS c SET release_count = u.release_count, period_started_at = u.period_started_at,
                 releases_in_period = u.releases_in_period, last_release_at = u.last_release_at
-            FROM unnest({heads.ConvertAll(h => h.Id)}::uuid[], {heads.ConvertAll(h => h.ReleaseCount)}::integer[],
-                {heads.ConvertAll(h => h.PeriodStartedAt)}::timestamptz[], {heads.ConvertAll(h => h.ReleasesInPeriod)}::integer[],
-                {heads.ConvertAll(h => h.LastReleaseAt)}::timestamptz[]) AS u(id, release_count, period_started_at, releases_in_period, last_release_at)
+            FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[], $4::integer[], $5::timestamptz[])
+                AS u(id, release_count, period_started_at, releases_in_period, last_release_at)
             WHERE c.id = u.id
-            """, cancellationToken);
+            """, (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = heads.ConvertAll(h => h.Id) },
+                new NpgsqlParameter { Value = heads.ConvertAll(h => h.ReleaseCount) },
+                new NpgsqlParameter { Value = heads.ConvertAll(h => h.PeriodStartedAt) },
+                new NpgsqlParameter { Value = heads.ConvertAll(h => h.ReleasesInPeriod) },
+                new NpgsqlParameter { Value = heads.ConvertAll(h => h.LastReleaseAt) },
+            },
+        };
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>

@@ -6,7 +6,9 @@ using DataTrust.Vault.Crypto;
 using DataTrust.Vault.Keys;
 using DataTrust.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace DataTrust.Vault;
 
@@ -114,7 +116,16 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
         DataTrustDbContext db, IReadOnlyCollection<Guid> residentIds, IReadOnlyCollection<string> categoryIds, CancellationToken cancellationToken = default)
     {
         var rows = new List<RecordWithKey>();
-        if (residentIds.Count > 0 && categoryIds.Count > 0)
+        if (residentIds.Count == 0 || categoryIds.Count == 0)
+        {
+            return rows.ToLookup(row => row.Record.ResidentId);
+        }
+
+        if (db.Database.GetDbConnection() is NpgsqlConnection connection)
+        {
+            await ReadOnPostgresAsync(connection, db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction, residentIds, categoryIds, rows, cancellationToken);
+        }
+        else
         {
             await foreach (var row in RecordsWithKeys.For(db)(db, [.. residentIds], [.. categoryIds]).WithCancellation(cancellationToken))
             {
@@ -123,6 +134,40 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
         }
 
         return rows.ToLookup(row => row.Record.ResidentId);
+    }
+
+    /// <summary>The same read without EF's materialiser: it runs once per batch of releases, where EF took twice the CPU of the query.</summary>
+    private static async Task ReadOnPostgresAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<Guid> residentIds, IReadOnlyCollection<string> categoryIds,
+        List<RecordWithKey> rows, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT r.id, r.resident_id, r.category_id, r.schema_version, r.data_key_version, r.nonce, r.ciphertext, r.tag, r.created_at, r.provider_id, r.corrected_at,
+                   k.version, k.kek_version, k.wrapped_key, k.encryptions, k.created_at
+            FROM vault_records r LEFT JOIN vault_data_keys k ON k.resident_id = r.resident_id AND k.version = r.data_key_version
+            WHERE r.resident_id = ANY($1) AND r.category_id = ANY($2)
+            ORDER BY r.created_at, r.id
+            """, connection, transaction)
+        {
+            Parameters = { new NpgsqlParameter { Value = residentIds.ToArray() }, new NpgsqlParameter { Value = categoryIds.ToArray() } },
+        };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var record = new VaultRecord
+            {
+                Id = reader.GetGuid(0), ResidentId = reader.GetGuid(1), CategoryId = reader.GetString(2), SchemaVersion = reader.GetInt32(3),
+                DataKeyVersion = reader.GetInt32(4), Nonce = (byte[])reader[5], Ciphertext = (byte[])reader[6], Tag = (byte[])reader[7],
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(8), ProviderId = reader.IsDBNull(9) ? null : reader.GetString(9),
+                CorrectedAt = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+            };
+            var key = reader.IsDBNull(11) ? null : new VaultDataKey
+            {
+                ResidentId = record.ResidentId, Version = reader.GetInt32(11), KekVersion = reader.GetInt32(12), WrappedKey = (byte[])reader[13],
+                Encryptions = reader.GetInt64(14), CreatedAt = reader.GetFieldValue<DateTimeOffset>(15),
+            };
+            rows.Add(new RecordWithKey(record, key));
+        }
     }
 
     /// <summary>
