@@ -7,6 +7,7 @@ using DataTrust.Audit.Storage;
 using DataTrust.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace DataTrust.Audit;
 
@@ -100,9 +101,15 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
         }
         else
         {
-            rows = await db.Set<AuditHead>()
-                .FromSqlRaw("SELECT id, size, last_hash, frontier FROM audit_head WHERE id = 1 FOR UPDATE")
-                .AsNoTracking().ToListAsync(cancellationToken);
+            // Straight through Npgsql: every audited transaction runs this, and EF's raw-SQL path cost more CPU than the query.
+            await using var command = new NpgsqlCommand("SELECT id, size, last_hash, frontier FROM audit_head WHERE id = 1 FOR UPDATE",
+                (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            rows = [];
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(new AuditHead { Id = reader.GetInt32(0), Size = reader.GetInt64(1), LastHash = (byte[])reader[2], Frontier = (byte[])reader[3] });
+            }
         }
 
         var head = rows.SingleOrDefault() ?? throw new InvalidOperationException("The audit_head row is missing: the audit schema is not migrated.");

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Npgsql;
 
 namespace DataTrust.Identity.ClientAuthentication;
 
@@ -198,10 +199,28 @@ internal sealed class ClientAuthenticator(
         return (client, null);
     }
 
-    private Task<Client?> FindAsync(string clientId, CancellationToken cancellationToken)
+    private async Task<Client?> FindAsync(string clientId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return EnabledClient.For(db)(db, clientId);
+        if (db.Database.GetDbConnection() is not NpgsqlConnection connection)
+        {
+            return await EnabledClient.For(db)(db, clientId);
+        }
+
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand($"SELECT {ClientRows.Columns} FROM clients c WHERE c.client_id = $1 AND c.enabled", connection)
+            {
+                Parameters = { new NpgsqlParameter { Value = clientId } },
+            };
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken) ? ClientRows.Read(reader, 0) : null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     private (Client?, OAuthError?) Fail(string? clientId, string method, string reason)
