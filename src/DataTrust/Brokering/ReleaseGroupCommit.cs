@@ -87,7 +87,7 @@ internal sealed partial class ReleaseGroupCommit(
     }
 
     /// <summary>The ask in full: the consent's own terms fill in what the recipient left out (its purpose, all its fields, its whole period).</summary>
-    internal static ReleaseAsk Ask(string clientId, ReleaseRequest request, ConsentSnapshot live) => new(
+    private static ReleaseAsk Ask(string clientId, ReleaseRequest request, ConsentSnapshot live) => new(
         clientId,
         request.Purpose ?? live.PurposeId,
         [.. request.Categories.Select(a => new RequestedCategory(a.Category, a.Fields ?? live.Categories.FirstOrDefault(c => c.Category == a.Category)?.Fields ?? []))],
