@@ -60,6 +60,10 @@ public static class SchemaReader
             SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
             WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text NOT LIKE '%\_\_EF%'
             """).Select(r => $"constraint {r[0]}.{r[1]} {r[2]}"));
+        lines.AddRange(Query(connection, """
+            SELECT relname, array_to_string(reloptions, ',') FROM pg_class
+            WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL AND relname NOT LIKE '\_\_EF%'
+            """).Select(r => $"storage {r[0]} {r[1]}"));
         lines.Sort(StringComparer.Ordinal);
         return lines;
     }
