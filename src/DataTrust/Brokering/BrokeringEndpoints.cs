@@ -1,4 +1,5 @@
 using DataTrust.Identity.Clients;
+using DataTrust.Identity.Protocol;
 using DataTrust.Identity.ResourceServer;
 using DataTrust.Identity.Token;
 using DataTrust.Persistence;
@@ -27,6 +28,8 @@ internal static class BrokeringEndpoints
     public const string ReleaseScope = Identity.Protocol.Scopes.Broker;
     public const string StatisticsScope = Identity.Protocol.Scopes.Statistics;
 
+    private const string InvalidToken = "The access token is invalid, expired or revoked.";
+
     public static IEndpointRouteBuilder MapBrokering(this IEndpointRouteBuilder endpoints)
     {
         var broker = endpoints.MapGroup("/api/broker")
@@ -35,6 +38,7 @@ internal static class BrokeringEndpoints
             .DisableAntiforgery();
         broker.MapPost("/releases", Release)
             .RequireAuthorization(p => p.AddAuthenticationSchemes(AccessTokenAuthentication.Scheme).RequireScope(ReleaseScope))
+            .WithMetadata(TokenLivenessRecheckedInTransaction.Instance) // the release batch reads the token's liveness again
             .WithName("ReleaseData").WithSummary("Release one resident's data under a live consent, minimised to the purpose");
         broker.MapPost("/statistics", StatisticsRelease.Handle)
             .RequireAuthorization(p => p.AddAuthenticationSchemes(AccessTokenAuthentication.Scheme).RequireScope(StatisticsScope))
@@ -54,13 +58,8 @@ internal static class BrokeringEndpoints
     private static async Task<IResult?> ReleaseResultAsync(HttpContext context, ReleaseBroker broker, ILogger logger, CancellationToken cancellationToken)
     {
         var clientId = IngestionEndpoints.ClientId(context);
-        var client = context.Features.GetRequiredFeature<LiveAccessToken>().Client;
-        if (client is null)
-        {
-            // A live token of a client that no longer exists: nobody to release to.
-            return BrokerProblems.Refused(Consent.ReleaseRefusal.NoConsent);
-        }
-
+        var token = context.Features.GetRequiredFeature<LiveAccessToken>();
+        var client = token.Client;
         if (client.HighAssurance && !context.Request.Headers.Authorization.ToString().StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase))
         {
             // FAPI 2.0: a high-assurance client's tokens are sender-constrained; a bearer token is not enough here.
@@ -91,13 +90,21 @@ internal static class BrokeringEndpoints
         ReleaseOutcome outcome;
         try
         {
-            outcome = await broker.ReleaseAsync(client, grantId, request, format, cancellationToken);
+            outcome = await broker.ReleaseAsync(client, token.Row.Jti, grantId, request, format, cancellationToken);
         }
         catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
         {
             // The decision, the counted use or the audit entry did not commit: nothing is released (promise 3).
             logger.LogError("A release for client {ClientId} was not committed ({Error}); nothing was sent", clientId, e.GetType().Name);
             return BrokerProblems.NotCommitted();
+        }
+
+        if (outcome.TokenNotLive)
+        {
+            // Revoked (or its grant ended, or its client was disabled) since this request was authenticated.
+            OAuthError.NoStore(context.Response);
+            context.Response.Headers.WWWAuthenticate = ProtectedResourceAuthenticator.Challenges("invalid_token", InvalidToken, isDpopError: false);
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid token", detail: InvalidToken, type: BrokerProblems.TypeBase + "invalid_token");
         }
 
         if (outcome.ProblemCode is { } code)

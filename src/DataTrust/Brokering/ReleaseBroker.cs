@@ -19,6 +19,11 @@ internal enum ReleaseFormat
 /// <summary>The outcome of a release: the body to send, or a refusal code, or a request problem.</summary>
 internal sealed record ReleaseOutcome(byte[]? Body, Guid ReleaseId, string? Refusal, string? ProblemCode = null, string? Problem = null)
 {
+    /// <summary>The access token was found no longer live in the release's transaction: nothing decided, nothing audited.</summary>
+    public static readonly ReleaseOutcome InvalidToken = new(null, Guid.Empty, null) { TokenNotLive = true };
+
+    public bool TokenNotLive { get; private init; }
+
     public static ReleaseOutcome Refused(string code) => new(null, Guid.Empty, code);
 
     public static ReleaseOutcome Invalid(string code, string problem) => new(null, Guid.Empty, null, code, problem);
@@ -40,7 +45,9 @@ internal sealed record ReleaseContent(
 /// </summary>
 internal sealed class ReleaseBroker(DataTrustDbContext db, ReleaseGroupCommit releases)
 {
-    public async Task<ReleaseOutcome> ReleaseAsync(Client client, Guid? grantId, ReleaseRequest request, ReleaseFormat format, CancellationToken cancellationToken)
+    /// <param name="tokenId">The <c>jti</c> of the access token the request came with; its liveness is read again in the release's transaction.</param>
+    public async Task<ReleaseOutcome> ReleaseAsync(
+        Client client, string tokenId, Guid? grantId, ReleaseRequest request, ReleaseFormat format, CancellationToken cancellationToken)
     {
         var consentId = request.ConsentId;
         if (consentId is null && grantId is { } grant)
@@ -62,10 +69,15 @@ internal sealed class ReleaseBroker(DataTrustDbContext db, ReleaseGroupCommit re
             return ReleaseOutcome.Invalid("no_encryption_key", "The client has no registered EC P-256 key with \"use\": \"enc\" to encrypt the release to.");
         }
 
-        var answer = await releases.CommitAsync(new ReleaseAttempt(client, consentId.Value, request), cancellationToken);
+        var answer = await releases.CommitAsync(new ReleaseAttempt(client, tokenId, consentId.Value, request), cancellationToken);
         if (answer.Failure is { } failure)
         {
             ExceptionDispatchInfo.Throw(failure);
+        }
+
+        if (ReferenceEquals(answer, ReleaseAnswer.TokenNotLive))
+        {
+            return ReleaseOutcome.InvalidToken;
         }
 
         if (answer.Content is not { } content)

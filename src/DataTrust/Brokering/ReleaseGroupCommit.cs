@@ -2,6 +2,7 @@ using DataTrust.Audit;
 using DataTrust.Audit.Events;
 using DataTrust.Consent;
 using DataTrust.Identity.Clients;
+using DataTrust.Identity.Token;
 using DataTrust.Persistence;
 using DataTrust.Vault;
 using Microsoft.EntityFrameworkCore;
@@ -9,15 +10,21 @@ using Microsoft.Extensions.Logging;
 
 namespace DataTrust.Brokering;
 
-/// <summary>A release to decide: which client asks, under which consent, for what.</summary>
-internal sealed record ReleaseAttempt(Client Client, Guid ConsentId, ReleaseRequest Request);
+/// <summary>A release to decide: which client asks, with which access token (its <c>jti</c>), under which consent, for what.</summary>
+internal sealed record ReleaseAttempt(Client Client, string TokenId, Guid ConsentId, ReleaseRequest Request);
 
 /// <summary>How the batch answered one release: the content to send once committed, a refusal code, or the error that kept it from being prepared.</summary>
-internal sealed record ReleaseAnswer(ReleaseContent? Content, string? Refusal, Exception? Failure = null);
+internal sealed record ReleaseAnswer(ReleaseContent? Content, string? Refusal, Exception? Failure = null)
+{
+    /// <summary>The request's access token is no longer live: the release is not decided (nor audited), as if authentication had failed.</summary>
+    public static readonly ReleaseAnswer TokenNotLive = new(null, null);
+}
 
 /// <summary>
 /// The releases that arrive while one transaction is under way are decided together in the next one
-/// (<see cref="GroupCommit{TItem, TResult}"/>). That transaction locks their consents in id order, reads the
+/// (<see cref="GroupCommit{TItem, TResult}"/>). That transaction reads which of their access tokens are still live
+/// (the endpoint's authentication may have used a row read a moment earlier, see <see cref="RecentlyLiveTokens"/>;
+/// a release whose token is not is answered as unauthenticated), locks their consents in id order, reads the
 /// residents' records (still encrypted) of those that may be allowed in one query, then takes the releases in
 /// arrival order: each is decided on the live ledger (<see cref="ReleasePolicy.Decide"/>), and only if allowed are
 /// its records decrypted and minimised and its use counted. One <see cref="DataReleased"/> or
@@ -32,10 +39,12 @@ internal sealed partial class ReleaseGroupCommit(
     protected override async Task<IReadOnlyList<ReleaseAnswer>> WriteAsync(DataTrustDbContext db, IReadOnlyList<ReleaseAttempt> batch, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var consents = await LockedConsents.LockAsync(db, [.. batch.Select(a => a.ConsentId)], cancellationToken);
+        var liveTokens = await TokenLiveness.LiveIdsAsync(db, [.. batch.Select(a => a.TokenId).Distinct(StringComparer.Ordinal)], now, cancellationToken);
+        var authenticated = batch.Where(a => liveTokens.Contains(a.TokenId)).ToList();
+        var consents = await LockedConsents.LockAsync(db, [.. authenticated.Select(a => a.ConsentId)], cancellationToken);
 
         // Records are read only for releases that can be allowed: the consent is the caller's and given.
-        var candidates = batch.Where(a => consents.Head(a.ConsentId) is { State: ConsentState.Given } head && head.ClientId == a.Client.ClientId).ToList();
+        var candidates = authenticated.Where(a => consents.Head(a.ConsentId) is { State: ConsentState.Given } head && head.ClientId == a.Client.ClientId).ToList();
         var records = await VaultStore.ReadAsync(db,
             [.. candidates.Select(a => consents.Head(a.ConsentId)!.ResidentId).Distinct()],
             [.. candidates.SelectMany(a => a.Request.Categories.Select(c => c.Category)).Distinct(StringComparer.Ordinal)], cancellationToken);
@@ -44,7 +53,9 @@ internal sealed partial class ReleaseGroupCommit(
         var entries = new List<AuditEvent>(batch.Count);
         foreach (var attempt in batch)
         {
-            answers.Add(await DecideAsync(attempt, consents, records, entries, now, cancellationToken));
+            answers.Add(liveTokens.Contains(attempt.TokenId)
+                ? await DecideAsync(attempt, consents, records, entries, now, cancellationToken)
+                : ReleaseAnswer.TokenNotLive);
         }
 
         await consents.SaveCountsAsync(db, cancellationToken);

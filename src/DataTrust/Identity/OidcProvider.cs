@@ -42,6 +42,7 @@ internal static class OidcProvider
         services.AddSingleton<IssuanceGroupCommit>();
         services.AddScoped<AccessTokenValidator>();
         services.AddSingleton<VerifiedTokenCache>();
+        services.AddSingleton<RecentlyLiveTokens>();
         services.AddScoped<ClientCredentialsGrant>();
         services.AddScoped<AuthorizationCodeGrant>();
         services.AddScoped<RefreshTokenGrant>();

@@ -7,6 +7,7 @@ using DataTrust.Audit.Storage;
 using DataTrust.Brokering;
 using DataTrust.Consent;
 using DataTrust.Identity.Clients;
+using DataTrust.Identity.Storage;
 using DataTrust.Identity.Subjects;
 using DataTrust.Persistence;
 using DataTrust.Tests.Consent;
@@ -88,6 +89,21 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
 
     protected static object Ask(Guid consentId, object? categories = null, DateTimeOffset? dataFrom = null, string? purpose = null) =>
         new { consentId, purpose, categories = categories ?? new object[] { "mobility", "resident-basic" }, dataFrom };
+
+    /// <summary>An unrevoked access token row of the client, written straight into the database; its <c>jti</c>.</summary>
+    private async Task<string> EscapedTokenAsync(string clientId)
+    {
+        await using var db = _host.NewDbContext();
+        var now = _host.Clock.GetUtcNow();
+        var row = new IssuedAccessToken
+        {
+            Jti = "escaped-" + Guid.NewGuid().ToString("N"), ClientId = clientId, Subject = clientId, Audience = "http://localhost",
+            Scopes = [BrokeringEndpoints.ReleaseScope], CreatedAt = now, ExpiresAt = now.AddMinutes(5),
+        };
+        db.Add(row);
+        await db.SaveChangesAsync();
+        return row.Jti;
+    }
 
     private async Task<(int ReleaseCount, int Released, int Refused)> CountsAsync(Guid consentId)
     {
@@ -222,8 +238,10 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
         // The operator suspends the recipient: its tokens stop, and a decision made anyway is refused.
         (await s.Admin.PostAsJsonAsync($"/api/admin/recipients/{Rcpt}/suspend", new { reasons = new[] { "test" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await ReleaseAsync(s.Recipient, Ask(s.ConsentId))).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        var escaped = await EscapedTokenAsync(Rcpt); // a live token row, as if the suspension had missed one
         var suspended = await _host.InScopeAsync(async sp => await sp.GetRequiredService<ReleaseBroker>().ReleaseAsync(
-            await sp.GetRequiredService<DataTrustDbContext>().Set<Client>().AsNoTracking().SingleAsync(c => c.ClientId == Rcpt), null, new ReleaseRequest(s.ConsentId, null, [new AskedCategory("mobility", null)], null, null), ReleaseFormat.Json, default));
+            await sp.GetRequiredService<DataTrustDbContext>().Set<Client>().AsNoTracking().SingleAsync(c => c.ClientId == Rcpt), escaped, null,
+            new ReleaseRequest(s.ConsentId, null, [new AskedCategory("mobility", null)], null, null), ReleaseFormat.Json, default));
         suspended.Refusal.ShouldBe(ReleaseRefusal.RecipientSuspended);
         suspended.Body.ShouldBeNull();
         (await s.Admin.PostAsJsonAsync($"/api/admin/recipients/{Rcpt}/reinstate", new { reasons = new[] { "test" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -237,6 +255,31 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
         await ShouldBeRefusedAsync(await ReleaseAsync(recipient, Ask(s.ConsentId)), ReleaseRefusal.Expired);
 
         (await CountsAsync(s.ConsentId)).ShouldBe((4, 4, 8));
+    }
+
+    [Fact]
+    public async Task A_token_revoked_or_of_a_disabled_client_is_refused_at_its_next_release_though_it_was_just_used()
+    {
+        var s = await ArrangeAsync();
+        var token = s.Recipient.DefaultRequestHeaders.Authorization!.Parameter!;
+        (await ReleaseAsync(s.Recipient, Ask(s.ConsentId))).StatusCode.ShouldBe(HttpStatusCode.OK); // its row is now remembered as live
+        var revoke = await s.Recipient.SendAsync(Oidc.TokenRequest(new() { ["token"] = token }, Rcpt, BrokerHost.Secret, "/connect/revoke"));
+        revoke.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var afterRevoke = await ReleaseAsync(s.Recipient, Ask(s.ConsentId));
+        afterRevoke.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        afterRevoke.Headers.WwwAuthenticate.ToString().ShouldContain("error=\"invalid_token\"");
+        afterRevoke.Headers.CacheControl!.NoStore.ShouldBeTrue();
+        (await Oidc.Json(afterRevoke)).GetProperty("type").GetString()!.ShouldEndWith("invalid_token");
+        (await CountsAsync(s.ConsentId)).ShouldBe((1, 1, 0)); // nothing counted, released or refused-and-audited
+
+        var fresh = await _host.TokenClientAsync(Rcpt);
+        (await ReleaseAsync(fresh, Ask(s.ConsentId))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await s.Admin.PostAsync($"/api/admin/clients/{Rcpt}/disable", null)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        var afterDisable = await ReleaseAsync(fresh, Ask(s.ConsentId));
+        afterDisable.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await afterDisable.Content.ReadAsStringAsync()).ShouldNotContain("trip_date");
+        (await CountsAsync(s.ConsentId)).ShouldBe((2, 2, 0));
     }
 
     [Fact]

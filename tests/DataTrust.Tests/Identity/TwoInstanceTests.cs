@@ -1,6 +1,7 @@
 using System.Net;
 using DataTrust.Audit.Events;
 using DataTrust.Identity.Clients;
+using DataTrust.Identity.Storage;
 using DataTrust.Identity.Token;
 using DataTrust.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -157,4 +158,45 @@ public sealed class VerifiedTokenCacheTests
         });
         return (token, new JsonWebToken(token));
     }
+}
+
+/// <summary>A row found live is reused only briefly, never past its token's expiry, and the cache stays bounded.</summary>
+public sealed class RecentlyLiveTokensTests
+{
+    private static readonly DateTimeOffset ReadAt = new(2026, 12, 4, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_remembered_row_is_found_only_while_fresh_and_unexpired()
+    {
+        var cache = new RecentlyLiveTokens();
+        var row = Row("a", expiresAt: ReadAt.AddSeconds(60));
+        cache.Remember(row, ReadAt);
+
+        cache.Find("a", ReadAt).ShouldBeSameAs(row);
+        cache.Find("a", ReadAt + RecentlyLiveTokens.Freshness - TimeSpan.FromMilliseconds(1)).ShouldBeSameAs(row);
+        cache.Find("a", ReadAt + RecentlyLiveTokens.Freshness).ShouldBeNull("read too long ago");
+        cache.Find("a", ReadAt.AddSeconds(-1)).ShouldBeNull("a clock that went back cannot vouch for it");
+        cache.Find("b", ReadAt).ShouldBeNull();
+
+        var expiring = Row("c", expiresAt: ReadAt.AddSeconds(1));
+        cache.Remember(expiring, ReadAt);
+        cache.Find("c", ReadAt.AddSeconds(1)).ShouldBeNull("expired, though fresh");
+    }
+
+    [Fact]
+    public void The_cache_stays_bounded()
+    {
+        var cache = new RecentlyLiveTokens();
+        cache.Remember(Row("first", ReadAt.AddHours(1)), ReadAt);
+        for (var i = 0; i < RecentlyLiveTokens.Capacity; i++)
+        {
+            cache.Remember(Row($"t{i}", ReadAt.AddHours(1)), ReadAt);
+        }
+
+        cache.Find("first", ReadAt).ShouldBeNull();
+        cache.Find($"t{RecentlyLiveTokens.Capacity - 1}", ReadAt).ShouldNotBeNull();
+    }
+
+    private static LiveRow Row(string jti, DateTimeOffset expiresAt) =>
+        new(new IssuedAccessToken { Jti = jti, ClientId = "c", Subject = "c", Audience = "x", CreatedAt = ReadAt, ExpiresAt = expiresAt }, new Client { ClientId = "c" });
 }

@@ -36,7 +36,8 @@ internal sealed class ProtectedResourceAuthenticator(AccessTokenValidator access
             return new ResourceAccess(null, null, null);
         }
 
-        var live = await accessTokens.ValidateAsync(context, token, cancellationToken);
+        var recheckedInTransaction = context.GetEndpoint()?.Metadata.GetMetadata<TokenLivenessRecheckedInTransaction>() is not null;
+        var live = await accessTokens.ValidateAsync(context, token, cancellationToken, recheckedInTransaction);
         if (live is null || live.Row.Audience != issuer.For(context))
         {
             return new ResourceAccess(null, "invalid_token", "The access token is invalid, expired or revoked.");

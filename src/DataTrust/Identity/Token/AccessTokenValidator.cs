@@ -12,31 +12,37 @@ using Npgsql;
 namespace DataTrust.Identity.Token;
 
 /// <summary>
-/// An access token that verified and is live: signed by us, unexpired, unrevoked, its grant active; with
-/// its client's registration as read in the same query (null if the client no longer exists).
+/// An access token that verified and is live: signed by us, unexpired, unrevoked, its grant active, its client
+/// enabled; with that client's registration as read in the same query.
 /// </summary>
-internal sealed record LiveAccessToken(IssuedAccessToken Row, JsonWebToken Token, Client? Client);
+internal sealed record LiveAccessToken(IssuedAccessToken Row, JsonWebToken Token, Client Client);
 
 /// <summary>
 /// Checks an access token the way every resource path of DataTrust must (userinfo, introspection, the
 /// brokering API): signature and type, then the database record and the grant in one query, so that
-/// revocation takes effect at once (promise 2) rather than when the JWT expires.
+/// revocation takes effect at once (promise 2) rather than when the JWT expires. A disabled client's tokens are
+/// not live either.
 /// </summary>
-internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStore keys, Issuer issuer, TimeProvider clock, VerifiedTokenCache verified)
+internal sealed class AccessTokenValidator(
+    DataTrustDbContext db, SigningKeyStore keys, Issuer issuer, TimeProvider clock, VerifiedTokenCache verified, RecentlyLiveTokens recentlyLive)
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
-    // The token's row if it is unrevoked and unexpired and its grant (if any) is active and unexpired, and its client.
+    // The token's row if it is unrevoked and unexpired and its grant (if any) is active and unexpired, and its client if enabled.
     private static readonly PerModel<Func<DataTrustDbContext, string, DateTimeOffset, Task<LiveRow?>>> LiveRows = new(() =>
         EF.CompileAsyncQuery((DataTrustDbContext db, string jti, DateTimeOffset now) =>
             (from t in db.Set<IssuedAccessToken>().AsNoTracking()
              where t.Jti == jti && t.RevokedAt == null && t.ExpiresAt > now
              where t.GrantId == null || db.Set<Grant>().Any(g => g.Id == t.GrantId && g.Status == GrantStatus.Active && g.ExpiresAt > now)
-             join c in db.Set<Client>().AsNoTracking() on t.ClientId equals c.ClientId into clients
-             from c in clients.DefaultIfEmpty()
+             join c in db.Set<Client>().AsNoTracking() on t.ClientId equals c.ClientId
+             where c.Enabled
              select new LiveRow(t, c)).SingleOrDefault()));
 
-    public async Task<LiveAccessToken?> ValidateAsync(HttpContext context, string token, CancellationToken cancellationToken)
+    /// <param name="recheckedInTransaction">
+    /// The endpoint tests liveness again where it makes its effect (<see cref="TokenLivenessRecheckedInTransaction"/>):
+    /// a row found live in the last seconds will do here.
+    /// </param>
+    public async Task<LiveAccessToken?> ValidateAsync(HttpContext context, string token, CancellationToken cancellationToken, bool recheckedInTransaction = false)
     {
         var jwt = await VerifySignatureAsync(context, token, TokenFactory.AccessTokenType, cancellationToken);
         if (jwt is null || string.IsNullOrEmpty(jwt.Id))
@@ -45,9 +51,19 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var live = db.Database.GetDbConnection() is NpgsqlConnection
-            ? await LiveRowOnPostgresAsync(jwt.Id, clock.GetUtcNow(), cancellationToken)
-            : await LiveRows.For(db)(db, jwt.Id, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var live = recheckedInTransaction ? recentlyLive.Find(jwt.Id, now) : null;
+        if (live is null)
+        {
+            live = db.Database.GetDbConnection() is NpgsqlConnection
+                ? await LiveRowOnPostgresAsync(jwt.Id, now, cancellationToken)
+                : await LiveRows.For(db)(db, jwt.Id, now);
+            if (live is not null && recheckedInTransaction)
+            {
+                recentlyLive.Remember(live, now);
+            }
+        }
+
         return live is null ? null : new LiveAccessToken(live.Token, jwt, live.Client);
     }
 
@@ -59,7 +75,7 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
         {
             await using var command = new NpgsqlCommand($"""
                 SELECT t.jti, t.client_id, t.grant_id, t.user_id, t.subject, t.audience, t.scopes, t.dpop_jkt, t.created_at, t.expires_at, {ClientRows.Columns}
-                FROM access_tokens t LEFT JOIN clients c ON c.client_id = t.client_id
+                FROM access_tokens t JOIN clients c ON c.client_id = t.client_id AND c.enabled
                 WHERE t.jti = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
                   AND (t.grant_id IS NULL OR EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.status = 'Active' AND g.expires_at > $2))
                 """, (NpgsqlConnection)db.Database.GetDbConnection())
@@ -79,7 +95,7 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
                 Scopes = ClientRows.List(reader, 6), DpopJkt = ClientRows.Text(reader, 7),
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(8), ExpiresAt = reader.GetFieldValue<DateTimeOffset>(9),
             };
-            return new LiveRow(token, ClientRows.Read(reader, 10));
+            return new LiveRow(token, ClientRows.Read(reader, 10)!);
         }
         finally
         {
@@ -122,7 +138,7 @@ internal sealed class AccessTokenValidator(DataTrustDbContext db, SigningKeyStor
     }
 }
 
-internal sealed record LiveRow(IssuedAccessToken Token, Client? Client);
+internal sealed record LiveRow(IssuedAccessToken Token, Client Client);
 
 /// <summary>
 /// Tokens whose signature, issuer and type this instance has already verified. Whether a given token
