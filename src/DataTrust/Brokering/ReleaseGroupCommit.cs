@@ -28,7 +28,7 @@ internal sealed record ReleaseAnswer(ReleaseContent? Content, string? Refusal, E
 /// residents' records (still encrypted) of those that may be allowed in one query, then takes the releases in
 /// arrival order: each is decided on the live ledger (<see cref="ReleasePolicy.Decide"/>), and only if allowed are
 /// its records decrypted and minimised and its use counted. One <see cref="DataReleased"/> or
-/// <see cref="DataReleaseRefused"/> entry per release is appended, and every request learns its answer only after
+/// <see cref="DataReleaseRefused"/> (or, if its records would not decrypt, <see cref="DataReleaseFailed"/>) entry per release is appended, and every request learns its answer only after
 /// the commit (promises 1–3). Because the content is built from terms read under the lock, nothing prepared under
 /// older terms can be sent.
 /// </summary>
@@ -92,7 +92,8 @@ internal sealed partial class ReleaseGroupCommit(
         }
         catch (VaultDecryptionException e)
         {
-            // Fails this release alone (already logged by the vault): nothing counted, nothing appended, nothing sent.
+            // Fails this release alone (the reason is in the vault's log): nothing counted, nothing sent, the failure audited.
+            entries.Add(new DataReleaseFailed(actor, head.ResidentId, head.Id, client.ClientId, ask.PurposeId));
             return new ReleaseAnswer(null, null, e);
         }
     }

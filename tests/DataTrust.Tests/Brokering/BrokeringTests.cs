@@ -409,7 +409,7 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
     }
 
     [Fact]
-    public async Task A_release_whose_records_cannot_be_decrypted_fails_alone_and_counts_nothing()
+    public async Task A_release_whose_records_cannot_be_decrypted_fails_alone_counts_nothing_and_is_audited_as_failed()
     {
         var s = await ArrangeAsync(); // at most 3 releases a month
         await using (var db = _host.NewDbContext())
@@ -437,6 +437,15 @@ public abstract class BrokeringTests(StorageProvider provider) : IDisposable
         }
 
         (await CountsAsync(s.ConsentId)).ShouldBe((2, 2, 0)); // the failed release used none of the three
+        await using (var db = _host.NewDbContext())
+        {
+            var failed = await db.Set<AuditEntry>().Where(e => e.Action == "data.release_failed").ToListAsync();
+            failed.Count.ShouldBe(1);
+            failed[0].Consent.ShouldBe(s.ConsentId.ToString("D"));
+            failed[0].Recipient.ShouldBe(Rcpt);
+            failed[0].Details.ShouldBe("""{"purpose":"mobility-improvement","reason":"vault_record_unreadable"}""");
+        }
+
         (await ReleaseAsync(s.Recipient, mobility)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await CountsAsync(s.ConsentId)).ShouldBe((3, 3, 0));
     }

@@ -34,6 +34,7 @@ internal static class AuditAction
     // Brokering
     public const string DataReleased = "data.released";
     public const string DataReleaseRefused = "data.release_refused";
+    public const string DataReleaseFailed = "data.release_failed";
 
     // Vault: residents' links to data providers, storage consent, records, erasure
     public const string ProviderLinked = "vault.provider_linked";

@@ -129,6 +129,25 @@ internal sealed record DataReleaseRefused(AuditActor Actor, Guid Resident, strin
 }
 
 /// <summary>
+/// A release that was allowed but could not be prepared, because one of the resident's records did not decrypt
+/// (tampered with at rest, or its key lost): nothing was sent or counted. The reason stays generic, as the vault's error does.
+/// </summary>
+internal sealed record DataReleaseFailed(AuditActor Actor, Guid Resident, Guid ConsentId, string RecipientId, string Purpose) : AuditEvent(Actor)
+{
+    public const string RecordUnreadable = "vault_record_unreadable";
+
+    public override string Action => AuditAction.DataReleaseFailed;
+
+    public override Guid? Subject => Resident;
+
+    public override string? Recipient => RecipientId;
+
+    public override Guid? Consent => ConsentId;
+
+    public override JsonObject Details() => new() { ["purpose"] = Purpose, ["reason"] = RecordUnreadable };
+}
+
+/// <summary>
 /// The ethics board decided on a recipient, or on one of its data requests for a purpose:
 /// <paramref name="Decision"/> is <c>approved</c>, <c>rejected</c>, <c>suspended</c> or <c>reinstated</c>.
 /// <paramref name="Purpose"/> is null for a decision on the recipient itself; <paramref name="Criteria"/>
