@@ -28,8 +28,8 @@ internal sealed record ReleaseAnswer(ReleaseContent? Content, string? Refusal, E
 /// residents' records (still encrypted) of those that may be allowed in one query, then takes the releases in
 /// arrival order: each is decided on the live ledger (<see cref="ReleasePolicy.Decide"/>), and only if allowed are
 /// its records decrypted and minimised and its use counted. One <see cref="DataReleased"/> or
-/// <see cref="DataReleaseRefused"/> (or, if its records would not decrypt, <see cref="DataReleaseFailed"/>) entry per release is appended, and every request learns its answer only after
-/// the commit (promises 1–3). Because the content is built from terms read under the lock, nothing prepared under
+/// <see cref="DataReleaseRefused"/> entry per decided release is appended (<see cref="DataReleaseFailed"/> if its
+/// records would not decrypt), and every request learns its answer only after the commit (promises 1–3). Because the content is built from terms read under the lock, nothing prepared under
 /// older terms can be sent.
 /// </summary>
 internal sealed partial class ReleaseGroupCommit(

@@ -28,7 +28,7 @@ internal sealed class AccessTokenValidator(
 {
     private static readonly JsonWebTokenHandler Handler = new();
 
-    // The token's row if it is unrevoked and unexpired and its grant (if any) is active and unexpired, and its client if enabled.
+    // The token's row if it is unrevoked and unexpired and its grant (if any) is active and unexpired, with its client, which must be enabled.
     private static readonly PerModel<Func<DataTrustDbContext, string, DateTimeOffset, Task<LiveRow?>>> LiveRows = new(() =>
         EF.CompileAsyncQuery((DataTrustDbContext db, string jti, DateTimeOffset now) =>
             (from t in db.Set<IssuedAccessToken>().AsNoTracking()
