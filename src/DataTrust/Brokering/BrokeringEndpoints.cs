@@ -28,8 +28,6 @@ internal static class BrokeringEndpoints
     public const string ReleaseScope = Identity.Protocol.Scopes.Broker;
     public const string StatisticsScope = Identity.Protocol.Scopes.Statistics;
 
-    private const string InvalidToken = "The access token is invalid, expired or revoked.";
-
     public static IEndpointRouteBuilder MapBrokering(this IEndpointRouteBuilder endpoints)
     {
         var broker = endpoints.MapGroup("/api/broker")
@@ -103,8 +101,8 @@ internal static class BrokeringEndpoints
         {
             // Revoked (or its grant ended, or its client was disabled) since this request was authenticated.
             OAuthError.NoStore(context.Response);
-            context.Response.Headers.WWWAuthenticate = ProtectedResourceAuthenticator.Challenges("invalid_token", InvalidToken, isDpopError: false);
-            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid token", detail: InvalidToken, type: BrokerProblems.TypeBase + "invalid_token");
+            context.Response.Headers.WWWAuthenticate = ProtectedResourceAuthenticator.Challenges("invalid_token", ProtectedResourceAuthenticator.InvalidToken, isDpopError: false);
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid token", detail: ProtectedResourceAuthenticator.InvalidToken, type: BrokerProblems.TypeBase + "invalid_token");
         }
 
         if (outcome.ProblemCode is { } code)

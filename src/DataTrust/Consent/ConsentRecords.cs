@@ -143,7 +143,7 @@ internal sealed class ConsentHeadConfiguration : IEntityTypeConfiguration<Consen
         consent.ToTable("consents");
         consent.HasKey(c => c.Id);
 
-        // Every release rewrites its consent's counters: the free space lets PostgreSQL update the row in place (HOT), without touching its five indexes.
+        // Every release rewrites its consent's counters: the free space lets PostgreSQL update the row in place (HOT), without touching its indexes.
         consent.HasStorageParameter("fillfactor", ConsentStorage.FillFactor);
         consent.HasOne<UserAccount>().WithMany().HasForeignKey(c => c.ResidentId).OnDelete(DeleteBehavior.Cascade);
         consent.Property(c => c.ClientId).HasMaxLength(100);

@@ -18,6 +18,8 @@ internal sealed record ResourceAccess(LiveAccessToken? Token, string? Error, str
 /// </summary>
 internal sealed class ProtectedResourceAuthenticator(AccessTokenValidator accessTokens, DPoPProofValidator dpop, Issuer issuer)
 {
+    public const string InvalidToken = "The access token is invalid, expired or revoked.";
+
     public async Task<ResourceAccess> AuthenticateAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var authorization = context.Request.Headers.Authorization;
@@ -40,7 +42,7 @@ internal sealed class ProtectedResourceAuthenticator(AccessTokenValidator access
         var live = await accessTokens.ValidateAsync(context, token, cancellationToken, recheckedInTransaction);
         if (live is null || live.Row.Audience != issuer.For(context))
         {
-            return new ResourceAccess(null, "invalid_token", "The access token is invalid, expired or revoked.");
+            return new ResourceAccess(null, "invalid_token", InvalidToken);
         }
 
         if (live.Row.DpopJkt is { } jkt)
