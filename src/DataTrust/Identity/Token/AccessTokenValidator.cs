@@ -75,9 +75,7 @@ internal sealed class AccessTokenValidator(
         {
             await using var command = new NpgsqlCommand($"""
                 SELECT t.jti, t.client_id, t.grant_id, t.user_id, t.subject, t.audience, t.scopes, t.dpop_jkt, t.created_at, t.expires_at, {ClientRows.Columns}
-                FROM access_tokens t JOIN clients c ON c.client_id = t.client_id AND c.enabled
-                WHERE t.jti = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
-                  AND (t.grant_id IS NULL OR EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.status = 'Active' AND g.expires_at > $2))
+                FROM {TokenLiveness.TokensWithEnabledClients} WHERE t.jti = $1 AND {TokenLiveness.IsLiveAt2}
                 """, (NpgsqlConnection)db.Database.GetDbConnection())
             {
                 Parameters = { new NpgsqlParameter { Value = jti }, new NpgsqlParameter { Value = now } },

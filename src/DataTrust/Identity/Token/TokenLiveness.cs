@@ -26,6 +26,14 @@ internal sealed class TokenLivenessRecheckedInTransaction
 /// <summary>The liveness test of <see cref="AccessTokenValidator"/>, for many tokens at once inside the caller's transaction.</summary>
 internal static class TokenLiveness
 {
+    /// <summary>On PostgreSQL, the tokens joined to their clients, which must be enabled: <c>FROM</c> this, then <see cref="IsLiveAt2"/>.</summary>
+    internal const string TokensWithEnabledClients = "access_tokens t JOIN clients c ON c.client_id = t.client_id AND c.enabled";
+
+    /// <summary>On PostgreSQL, that the token <c>t</c> is unrevoked and unexpired and its grant (if any) active and unexpired at <c>$2</c>.</summary>
+    internal const string IsLiveAt2 =
+        "t.revoked_at IS NULL AND t.expires_at > $2 " +
+        "AND (t.grant_id IS NULL OR EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.status = 'Active' AND g.expires_at > $2))";
+
     private static readonly PerModel<Func<DataTrustDbContext, string[], DateTimeOffset, IAsyncEnumerable<string>>> LiveIds = new(() =>
         EF.CompileAsyncQuery((DataTrustDbContext db, string[] jtis, DateTimeOffset now) =>
             from t in db.Set<IssuedAccessToken>().AsNoTracking()
@@ -53,11 +61,8 @@ internal static class TokenLiveness
             return live;
         }
 
-        await using var command = new NpgsqlCommand("""
-            SELECT t.jti FROM access_tokens t JOIN clients c ON c.client_id = t.client_id AND c.enabled
-            WHERE t.jti = ANY($1) AND t.revoked_at IS NULL AND t.expires_at > $2
-              AND (t.grant_id IS NULL OR EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.status = 'Active' AND g.expires_at > $2))
-            """, connection, db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction)
+        await using var command = new NpgsqlCommand(
+            $"SELECT t.jti FROM {TokensWithEnabledClients} WHERE t.jti = ANY($1) AND {IsLiveAt2}", connection, db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction)
         {
             Parameters = { new NpgsqlParameter { Value = jtis.ToArray() }, new NpgsqlParameter { Value = now } },
         };
