@@ -31,7 +31,7 @@ internal static class OidcProvider
     {
         services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section);
         services.AddSingleton<Issuer>();
-        services.AddSingleton<SigningKeyStore>();
+        services.AddSingleton<SigningKeyStore>().AddSingleton<RsaKeySource>();
         services.AddSingleton<PairwiseSubjects>();
         services.AddSingleton<ReplayCache>();
         services.AddSingleton<Audiences>();

@@ -1,3 +1,4 @@
+using DataTrust.Identity.Keys;
 using DataTrust.Persistence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
@@ -69,8 +70,11 @@ public class DataTrustFactory(StorageProvider provider, IReadOnlyDictionary<stri
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
 
         // The same PBKDF2 password hash format with fewer rounds: every host seeds the demo accounts and most
-        // tests sign in, and at the production cost those hashes were a large share of the suite's CPU.
-        builder.ConfigureTestServices(services => services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000));
+        // tests sign in, and at the production cost those hashes were a large share of the suite's CPU. For the
+        // same reason, RS256 keys come from a pool made once (see PremadeRsaKeys).
+        builder.ConfigureTestServices(services => services
+            .Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000)
+            .AddSingleton<RsaKeySource, PremadeRsaKeys>());
     }
 
     protected override void Dispose(bool disposing)

@@ -21,6 +21,7 @@ namespace DataTrust.Identity.Keys;
 internal sealed class SigningKeyStore(
     IDbContextFactory<DataTrustDbContext> contexts,
     IDataProtectionProvider dataProtection,
+    RsaKeySource rsaKeys,
     IOptions<OidcOptions> options,
     IAuditLog audit,
     TimeProvider clock,
@@ -216,7 +217,7 @@ internal sealed class SigningKeyStore(
         }
         else
         {
-            using var rsa = RSA.Create(2048);
+            using var rsa = rsaKeys.Create();
             var parameters = rsa.ExportParameters(includePrivateParameters: false);
             jwk = new JsonObject
             {
