@@ -6,7 +6,9 @@ using DataTrust.Identity.Token;
 using DataTrust.Persistence;
 using DataTrust.Vault;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace DataTrust.Brokering;
 
@@ -22,15 +24,15 @@ internal sealed record ReleaseAnswer(ReleaseContent? Content, string? Refusal, E
 
 /// <summary>
 /// The releases that arrive while one transaction is under way are decided together in the next one
-/// (<see cref="GroupCommit{TItem, TResult}"/>). That transaction reads which of their access tokens are still live
-/// (the endpoint's authentication may have used a row read a moment earlier, see <see cref="RecentlyLiveTokens"/>;
-/// a release whose token is not is answered as unauthenticated), locks their consents in id order, reads the
-/// residents' records (still encrypted) of those that may be allowed in one query, then takes the releases in
-/// arrival order: each is decided on the live ledger (<see cref="ReleasePolicy.Decide"/>), and only if allowed are
-/// its records decrypted and minimised and its use counted. One <see cref="DataReleased"/> or
-/// <see cref="DataReleaseRefused"/> entry per decided release is appended (<see cref="DataReleaseFailed"/> if its
-/// records would not decrypt), and every request learns its answer only after the commit (promises 1–3). Because the content is built from terms read under the lock, nothing prepared under
-/// older terms can be sent.
+/// (<see cref="GroupCommit{TItem, TResult}"/>), in one transaction. It reads which of their access tokens are still
+/// live (the endpoint's authentication may have used a row read a moment earlier, see <see cref="RecentlyLiveTokens"/>;
+/// a release whose token is not is answered as unauthenticated), locks their consents in id order and reads the
+/// residents' records (still encrypted), then takes the releases in arrival order: each is decided on the live
+/// ledger (<see cref="ReleasePolicy.Decide"/>), and only if allowed are its records decrypted and minimised and its
+/// use counted. One <see cref="DataReleased"/> or <see cref="DataReleaseRefused"/> entry per decided release is
+/// appended (<see cref="DataReleaseFailed"/> if its records would not decrypt), and every request learns its answer
+/// only after the commit (promises 1–3). Because the content is built from terms read under the lock, nothing
+/// prepared under older terms can be sent.
 /// </summary>
 internal sealed partial class ReleaseGroupCommit(
     IDbContextFactory<DataTrustDbContext> contexts, IAuditLog audit, ReleaseContents contents, TimeProvider clock, ILogger<ReleaseGroupCommit> logger)
@@ -39,15 +41,9 @@ internal sealed partial class ReleaseGroupCommit(
     protected override async Task<IReadOnlyList<ReleaseAnswer>> WriteAsync(DataTrustDbContext db, IReadOnlyList<ReleaseAttempt> batch, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var liveTokens = await TokenLiveness.LiveIdsAsync(db, [.. batch.Select(a => a.TokenId).Distinct(StringComparer.Ordinal)], now, cancellationToken);
-        var authenticated = batch.Where(a => liveTokens.Contains(a.TokenId)).ToList();
-        var consents = await LockedConsents.LockAsync(db, [.. authenticated.Select(a => a.ConsentId)], cancellationToken);
-
-        // Records are read only for releases that can be allowed: the consent is the caller's and given.
-        var candidates = authenticated.Where(a => consents.Head(a.ConsentId) is { State: ConsentState.Given } head && head.ClientId == a.Client.ClientId).ToList();
-        var records = await VaultStore.ReadAsync(db,
-            [.. candidates.Select(a => consents.Head(a.ConsentId)!.ResidentId).Distinct()],
-            [.. candidates.SelectMany(a => a.Request.Categories.Select(c => c.Category)).Distinct(StringComparer.Ordinal)], cancellationToken);
+        var (liveTokens, consents, records) = db.Database.GetDbConnection() is NpgsqlConnection connection
+            ? await ReadOnPostgresAsync(connection, (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction(), batch, now, cancellationToken)
+            : await ReadAsync(db, batch, now, cancellationToken);
 
         var answers = new List<ReleaseAnswer>(batch.Count);
         var entries = new List<AuditEvent>(batch.Count);
@@ -62,6 +58,58 @@ internal sealed partial class ReleaseGroupCommit(
         await audit.AppendAsync(db, entries, cancellationToken);
         return answers;
     }
+
+    /// <summary>What the batch is decided on: which tokens are live, the locked consents, and the residents' records (still encrypted) that may be released.</summary>
+    private static async Task<(HashSet<string> LiveTokens, LockedConsents Consents, ILookup<Guid, RecordWithKey> Records)> ReadAsync(
+        DataTrustDbContext db, IReadOnlyList<ReleaseAttempt> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var liveTokens = await TokenLiveness.LiveIdsAsync(db, TokenIds(batch), now, cancellationToken);
+        var authenticated = batch.Where(a => liveTokens.Contains(a.TokenId)).ToList();
+        var consents = await LockedConsents.LockAsync(db, [.. authenticated.Select(a => a.ConsentId)], cancellationToken);
+
+        // Records are read only for releases that can be allowed: the consent is the caller's and given.
+        var candidates = authenticated.Where(a => consents.Head(a.ConsentId) is { State: ConsentState.Given } head && head.ClientId == a.Client.ClientId).ToList();
+        var records = await VaultStore.ReadAsync(db,
+            [.. candidates.Select(a => consents.Head(a.ConsentId)!.ResidentId).Distinct()], Categories(candidates), cancellationToken);
+        return (liveTokens, consents, records);
+    }
+
+    /// <summary>
+    /// The same in one round trip, as it runs for every batch: PostgreSQL runs the statements in order, so the records
+    /// are read for the residents of the consents just locked (those still given). A consent whose token turns out not
+    /// live is locked and its records read all the same, but nothing is decided or decrypted for it.
+    /// </summary>
+    private static async Task<(HashSet<string> LiveTokens, LockedConsents Consents, ILookup<Guid, RecordWithKey> Records)> ReadOnPostgresAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ReleaseAttempt> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var consentIds = batch.Select(a => a.ConsentId).Distinct().ToArray();
+        await using var reads = new NpgsqlBatch(connection, transaction) { BatchCommands = { TokenLiveness.LiveIdsCommand(TokenIds(batch), now) } };
+        foreach (var command in LockedConsents.LockCommands(consentIds))
+        {
+            reads.BatchCommands.Add(command);
+        }
+
+        reads.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            {VaultStore.RecordsWithKeysSelect}
+            WHERE r.resident_id IN (SELECT resident_id FROM consents WHERE id = ANY($1) AND state = '{nameof(ConsentState.Given)}') AND r.category_id = ANY($2)
+            ORDER BY r.created_at, r.id
+            """)
+        {
+            Parameters = { new NpgsqlParameter { Value = consentIds }, new NpgsqlParameter { Value = Categories(batch) } },
+        });
+        await using var reader = await reads.ExecuteReaderAsync(cancellationToken);
+        var liveTokens = await TokenLiveness.ReadLiveIdsAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var consents = await LockedConsents.ReadLockedAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var records = await VaultStore.ReadRecordsWithKeysAsync(reader, cancellationToken);
+        return (liveTokens, consents, records.ToLookup(row => row.Record.ResidentId));
+    }
+
+    private static string[] TokenIds(IEnumerable<ReleaseAttempt> attempts) => [.. attempts.Select(a => a.TokenId).Distinct(StringComparer.Ordinal)];
+
+    private static string[] Categories(IEnumerable<ReleaseAttempt> attempts) =>
+        [.. attempts.SelectMany(a => a.Request.Categories.Select(c => c.Category)).Distinct(StringComparer.Ordinal)];
 
     private async Task<ReleaseAnswer> DecideAsync(
         ReleaseAttempt attempt, LockedConsents consents, ILookup<Guid, RecordWithKey> records, List<AuditEvent> entries, DateTimeOffset now, CancellationToken cancellationToken)

@@ -127,34 +127,51 @@ internal sealed class LockedConsents
     }
 
     /// <summary>
-    /// The same in one round trip, as this runs for every batch of releases: the head rows with their current
-    /// versions (locked in id order), then the recipients' statuses (share-locked). The heads are not tracked:
-    /// <see cref="SaveCountsAsync"/> writes the counts itself.
+    /// The same in one round trip, as this runs for every batch of releases (<see cref="LockCommands"/>). The heads
+    /// are not tracked: <see cref="SaveCountsAsync"/> writes the counts itself.
     /// </summary>
     private static async Task<LockedConsents> LockOnPostgresAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> consentIds, CancellationToken cancellationToken)
     {
-        var ids = consentIds.Distinct().Order().ToArray();
-        var heads = new Dictionary<Guid, ConsentHead>(ids.Length);
-        var versions = new Dictionary<Guid, ConsentVersion>(ids.Length);
-        var recipients = new Dictionary<string, RecipientStatus>(StringComparer.Ordinal);
-        await using var batch = new NpgsqlBatch(connection, transaction)
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in LockCommands(consentIds))
         {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("""
-                    SELECT c.id, c.resident_id, c.client_id, c.state, c.version, c.release_count, c.period_started_at, c.releases_in_period, c.last_release_at,
-                           v.purpose_id, v.categories, v.expires_at, v.data_from, v.data_to, v.access_mode, v.max_releases_per_period, v.frequency_period
-                    FROM consents c JOIN consent_versions v ON v.consent_id = c.id AND v.version = c.version
-                    WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c
-                    """) { Parameters = { new NpgsqlParameter { Value = ids } } },
-                new NpgsqlBatchCommand("""
-                    SELECT client_id, status FROM recipients WHERE client_id IN (SELECT client_id FROM consents WHERE id = ANY($1))
-                    ORDER BY client_id FOR SHARE
-                    """) { Parameters = { new NpgsqlParameter { Value = ids } } },
-            },
-        };
+            batch.BatchCommands.Add(command);
+        }
+
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadLockedAsync(reader, cancellationToken);
+    }
+
+    /// <summary>
+    /// PostgreSQL, for the caller to send along with other statements in one round trip: the head rows with their
+    /// current versions (locked in id order), then the recipients' statuses (share-locked). Read both results with
+    /// <see cref="ReadLockedAsync"/>.
+    /// </summary>
+    internal static NpgsqlBatchCommand[] LockCommands(IReadOnlyCollection<Guid> consentIds)
+    {
+        var ids = consentIds.Distinct().Order().ToArray();
+        return
+        [
+            new("""
+                SELECT c.id, c.resident_id, c.client_id, c.state, c.version, c.release_count, c.period_started_at, c.releases_in_period, c.last_release_at,
+                       v.purpose_id, v.categories, v.expires_at, v.data_from, v.data_to, v.access_mode, v.max_releases_per_period, v.frequency_period
+                FROM consents c JOIN consent_versions v ON v.consent_id = c.id AND v.version = c.version
+                WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c
+                """) { Parameters = { new NpgsqlParameter { Value = ids } } },
+            new("""
+                SELECT client_id, status FROM recipients WHERE client_id IN (SELECT client_id FROM consents WHERE id = ANY($1))
+                ORDER BY client_id FOR SHARE
+                """) { Parameters = { new NpgsqlParameter { Value = ids } } },
+        ];
+    }
+
+    /// <summary>The locked consents from <see cref="LockCommands"/>' two results; <paramref name="reader"/> stands on the first and is left on the second.</summary>
+    internal static async Task<LockedConsents> ReadLockedAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var heads = new Dictionary<Guid, ConsentHead>();
+        var versions = new Dictionary<Guid, ConsentVersion>();
+        var recipients = new Dictionary<string, RecipientStatus>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
             var head = new ConsentHead

@@ -137,26 +137,35 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
     }
 
     /// <summary>
-    /// The same read without EF's materialiser: it runs once per batch of releases, where EF took twice the CPU of the query.
-    /// The data key is looked up per record (LATERAL … LIMIT 1 keeps the join a primary-key probe): as a plain join, the
-    /// generic plan hashed a scan of every resident's data key for each batch.
+    /// PostgreSQL: the records with their data keys, to be narrowed by a <c>WHERE</c> on <c>r</c> and ordered
+    /// <c>BY r.created_at, r.id</c>; read them with <see cref="ReadRecordsWithKeysAsync"/>. Without EF's materialiser: this runs
+    /// once per batch of releases, where EF took twice the CPU of the query. The data key is looked up per record
+    /// (LATERAL … LIMIT 1 keeps the join a primary-key probe): as a plain join, the generic plan hashed a scan of every
+    /// resident's data key for each batch.
     /// </summary>
+    internal const string RecordsWithKeysSelect = """
+        SELECT r.id, r.resident_id, r.category_id, r.schema_version, r.data_key_version, r.nonce, r.ciphertext, r.tag, r.created_at, r.provider_id, r.corrected_at,
+               k.version, k.kek_version, k.wrapped_key, k.encryptions, k.created_at
+        FROM vault_records r
+        LEFT JOIN LATERAL (SELECT * FROM vault_data_keys k WHERE k.resident_id = r.resident_id AND k.version = r.data_key_version LIMIT 1) k ON true
+        """;
+
     private static async Task ReadOnPostgresAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<Guid> residentIds, IReadOnlyCollection<string> categoryIds,
         List<RecordWithKey> rows, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT r.id, r.resident_id, r.category_id, r.schema_version, r.data_key_version, r.nonce, r.ciphertext, r.tag, r.created_at, r.provider_id, r.corrected_at,
-                   k.version, k.kek_version, k.wrapped_key, k.encryptions, k.created_at
-            FROM vault_records r
-            LEFT JOIN LATERAL (SELECT * FROM vault_data_keys k WHERE k.resident_id = r.resident_id AND k.version = r.data_key_version LIMIT 1) k ON true
-            WHERE r.resident_id = ANY($1) AND r.category_id = ANY($2)
-            ORDER BY r.created_at, r.id
-            """, connection, transaction)
+        await using var command = new NpgsqlCommand($"{RecordsWithKeysSelect} WHERE r.resident_id = ANY($1) AND r.category_id = ANY($2) ORDER BY r.created_at, r.id", connection, transaction)
         {
             Parameters = { new NpgsqlParameter { Value = residentIds.ToArray() }, new NpgsqlParameter { Value = categoryIds.ToArray() } },
         };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        rows.AddRange(await ReadRecordsWithKeysAsync(reader, cancellationToken));
+    }
+
+    /// <summary>The rows of a <see cref="RecordsWithKeysSelect"/> result, on which <paramref name="reader"/> stands.</summary>
+    internal static async Task<List<RecordWithKey>> ReadRecordsWithKeysAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var rows = new List<RecordWithKey>();
         while (await reader.ReadAsync(cancellationToken))
         {
             var record = new VaultRecord
@@ -173,6 +182,8 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
             };
             rows.Add(new RecordWithKey(record, key));
         }
+
+        return rows;
     }
 
     /// <summary>

@@ -61,12 +61,22 @@ internal static class TokenLiveness
             return live;
         }
 
-        await using var command = new NpgsqlCommand(
-            $"SELECT t.jti FROM {TokensWithEnabledClients} WHERE t.jti = ANY($1) AND {IsLiveAt2}", connection, db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction)
+        await using var batch = new NpgsqlBatch(connection, db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction) { BatchCommands = { LiveIdsCommand(jtis, now) } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadLiveIdsAsync(reader, cancellationToken);
+    }
+
+    /// <summary>PostgreSQL: the query of <see cref="LiveIdsAsync"/>, to send along with others in one round trip; read its result with <see cref="ReadLiveIdsAsync"/>.</summary>
+    internal static NpgsqlBatchCommand LiveIdsCommand(IReadOnlyCollection<string> jtis, DateTimeOffset now) =>
+        new($"SELECT t.jti FROM {TokensWithEnabledClients} WHERE t.jti = ANY($1) AND {IsLiveAt2}")
         {
             Parameters = { new NpgsqlParameter { Value = jtis.ToArray() }, new NpgsqlParameter { Value = now } },
         };
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+
+    /// <summary>The live ids of <see cref="LiveIdsCommand"/>'s result, on which <paramref name="reader"/> stands.</summary>
+    internal static async Task<HashSet<string>> ReadLiveIdsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var live = new HashSet<string>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
             live.Add(reader.GetString(0));
