@@ -30,8 +30,9 @@ namespace DataTrust.Bench;
 /// endpoint on Kestrel from concurrent clients while a revoker withdraws consents. Afterwards it checks, from
 /// the audit log, that no release of a consent sits after that consent's committed revoke.
 /// <code>
-/// dotnet run -c Release --project bench/DataTrust.Bench -- broker-release [--residents 10000] [--clients 16] [--seconds 20] [--warmup 10] [--revokes-per-second 20]
+/// dotnet run -c Release --project bench/DataTrust.Bench -- broker-release [--residents 10000] [--clients 16[,24,…]] [--seconds 20] [--warmup 10] [--revokes-per-second 20]
 /// </code>
+/// Several client counts are measured one after another on the same seeded database, each for <c>--seconds</c>.
 /// </summary>
 internal static class BrokerReleaseHarness
 {
@@ -41,7 +42,7 @@ internal static class BrokerReleaseHarness
     public static async Task<int> RunAsync(string[] args)
     {
         var residents = IntArgument(args, "--residents", 10_000);
-        var clients = IntArgument(args, "--clients", 16);
+        var clientCounts = IntListArgument(args, "--clients", 16);
         var seconds = IntArgument(args, "--seconds", 20);
         var warmup = IntArgument(args, "--warmup", 10);
         var revokesPerSecond = IntArgument(args, "--revokes-per-second", 20);
@@ -77,60 +78,20 @@ internal static class BrokerReleaseHarness
             Console.WriteLine($"seeded {residents:N0} residents (account, consent, 2 records each) in {seed.Elapsed.TotalSeconds:N1} s");
             await AnalyzeAsync(app.Services);
 
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients * 2 }) { BaseAddress = new Uri(address) };
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clientCounts.Max() * 2 }) { BaseAddress = new Uri(address) };
             var token = await TokenAsync(http);
-            var latencies = new ConcurrentBag<double>();
-            var refused = 0;
-            var failed = 0;
-            var revoked = new ConcurrentBag<Guid>();
 
             // The same load, unmeasured, until the JIT has compiled the hot paths at full optimisation (as in a service that has been up a while).
-            await LoadAsync(http, token, consents, clients, TimeSpan.FromSeconds(warmup), null);
-            var releasedBefore = await CountAsync(app.Services, AuditAction.DataReleased);
-            Console.WriteLine($"warm-up: {warmup} s of the same load, not measured ({releasedBefore:N0} releases)");
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-            var run = Stopwatch.StartNew();
-            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var postgresCpuBefore = PostgresCpu();
-            var workers = LoadAsync(http, token, consents, clients, TimeSpan.FromSeconds(seconds), (latency, status) =>
+            await LoadAsync(http, token, consents, clientCounts[0], TimeSpan.FromSeconds(warmup), null);
+            Console.WriteLine($"warm-up: {warmup} s of the same load, not measured ({await CountAsync(app.Services, AuditAction.DataReleased):N0} releases)");
+            var revokedSoFar = 0;
+            foreach (var clients in clientCounts)
             {
-                latencies.Add(latency);
-                if (status == 403)
-                {
-                    Interlocked.Increment(ref refused);
-                }
-                else if (status is < 200 or > 299)
-                {
-                    Interlocked.Increment(ref failed);
-                }
-            });
-            var revoker = Task.Run(async () =>
-            {
-                var index = 0;
-                while (!stop.IsCancellationRequested && index < consents.Count)
-                {
-                    var (resident, consentId) = consents[index++];
-                    await using var scope = app.Services.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<ConsentLedger>().RevokeAsync(resident, consentId, CancellationToken.None);
-                    revoked.Add(consentId);
-                    await Task.Delay(1000 / Math.Max(1, revokesPerSecond), CancellationToken.None);
-                }
-            });
-            await workers;
-            await revoker;
-            var elapsed = run.Elapsed;
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-            var postgresCpu = PostgresCpu() - postgresCpuBefore;
+                revokedSoFar = await MeasureAsync(app.Services, http, token, consents, clients, seconds, revokesPerSecond, revokedSoFar);
+            }
 
-            var sorted = latencies.Order().ToArray();
-            var released = await CountAsync(app.Services, AuditAction.DataReleased) - releasedBefore;
-            Console.WriteLine($"{clients} concurrent HTTP clients for {elapsed.TotalSeconds:N1} s: {sorted.Length:N0} requests, {released:N0} audited releases " +
-                              $"= {released / elapsed.TotalSeconds:N0} releases/s; {refused:N0} refused, {failed:N0} failed");
-            Console.WriteLine($"CPU per request: {cpu.TotalMilliseconds / Math.Max(1, sorted.Length):N2} ms in this process (service and HTTP clients), " +
-                              $"{postgresCpu.TotalMilliseconds / Math.Max(1, sorted.Length):N2} ms in PostgreSQL");
-            Console.WriteLine($"latency (all requests) p50 {Percentile(sorted, 0.50):N1} ms, p99 {Percentile(sorted, 0.99):N1} ms, max {sorted.LastOrDefault():N1} ms");
             var late = await ReleasesAfterRevokeAsync(app.Services);
-            Console.WriteLine($"{revoked.Count:N0} consents revoked during the run; releases committed after their consent's revoke: {late} (must be 0)");
+            Console.WriteLine($"{revokedSoFar:N0} consents revoked during the runs; releases committed after their consent's revoke: {late} (must be 0)");
             await app.StopAsync();
             return late == 0 ? 0 : 1;
         }
@@ -138,6 +99,60 @@ internal static class BrokerReleaseHarness
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>One measured run of <paramref name="clients"/> concurrent clients while consents are revoked, from <paramref name="revokedBefore"/> on; returns how many are revoked after it.</summary>
+    private static async Task<int> MeasureAsync(
+        IServiceProvider services, HttpClient http, string token, List<(Guid Resident, Guid ConsentId)> consents, int clients, int seconds, int revokesPerSecond, int revokedBefore)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var refused = 0;
+        var failed = 0;
+        var revoked = new ConcurrentBag<Guid>();
+
+        var releasedBefore = await CountAsync(services, AuditAction.DataReleased);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var run = Stopwatch.StartNew();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var postgresCpuBefore = PostgresCpu();
+        var workers = LoadAsync(http, token, consents, clients, TimeSpan.FromSeconds(seconds), (latency, status) =>
+        {
+            latencies.Add(latency);
+            if (status == 403)
+            {
+                Interlocked.Increment(ref refused);
+            }
+            else if (status is < 200 or > 299)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        });
+        var revoker = Task.Run(async () =>
+        {
+            var index = revokedBefore;
+            while (!stop.IsCancellationRequested && index < consents.Count)
+            {
+                var (resident, consentId) = consents[index++];
+                await using var scope = services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ConsentLedger>().RevokeAsync(resident, consentId, CancellationToken.None);
+                revoked.Add(consentId);
+                await Task.Delay(1000 / Math.Max(1, revokesPerSecond), CancellationToken.None);
+            }
+        });
+        await workers;
+        await revoker;
+        var elapsed = run.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var postgresCpu = PostgresCpu() - postgresCpuBefore;
+
+        var sorted = latencies.Order().ToArray();
+        var released = await CountAsync(services, AuditAction.DataReleased) - releasedBefore;
+        Console.WriteLine($"{clients} concurrent HTTP clients for {elapsed.TotalSeconds:N1} s: {sorted.Length:N0} requests, {released:N0} audited releases " +
+                          $"= {released / elapsed.TotalSeconds:N0} releases/s; {refused:N0} refused, {failed:N0} failed");
+        Console.WriteLine($"CPU per request: {cpu.TotalMilliseconds / Math.Max(1, sorted.Length):N2} ms in this process (service and HTTP clients), " +
+                          $"{postgresCpu.TotalMilliseconds / Math.Max(1, sorted.Length):N2} ms in PostgreSQL");
+        Console.WriteLine($"latency (all requests) p50 {Percentile(sorted, 0.50):N1} ms, p99 {Percentile(sorted, 0.99):N1} ms, max {sorted.LastOrDefault():N1} ms");
+        return revokedBefore + revoked.Count;
     }
 
     /// <summary>Concurrent clients asking for releases of random consents for a while; each answer's latency (ms) and status go to <paramref name="record"/>.</summary>
@@ -290,6 +305,12 @@ internal static class BrokerReleaseHarness
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static int[] IntListArgument(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? [.. args[index + 1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] : [fallback];
+    }
 
     private static int IntArgument(string[] args, string name, int fallback)
     {

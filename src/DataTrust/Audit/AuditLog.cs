@@ -81,15 +81,33 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
     /// Locks the head row for the rest of the caller's transaction and returns it as this transaction
     /// sees it (appends keep it current; it is not tracked by the context): on PostgreSQL with
     /// SELECT … FOR UPDATE; on SQLite by writing to it, which takes the database's single write lock.
-    /// Every writer of the log (appends, sealing, key changes) goes through here.
+    /// Every writer of the log (appends, sealing, key changes) goes through here. On PostgreSQL, the caller may give
+    /// statements of its own transaction to run right after the lock, in the same round trip (<paramref name="alongside"/>;
+    /// not on SQLite, where the caller runs them itself); a later append in the transaction reuses the lock.
     /// </summary>
-    internal static async Task<AuditHead> LockHeadAsync(DataTrustDbContext db, CancellationToken cancellationToken)
+    internal static async Task<AuditHead> LockHeadAsync(DataTrustDbContext db, CancellationToken cancellationToken, params NpgsqlBatchCommand[] alongside)
     {
         var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException(
             "Audit entries join the caller's transaction: begin one (db.Database.BeginTransactionAsync) before appending, " +
             "then SaveChangesAsync and commit.");
+        if (alongside.Length > 0 && db.IsSqlite)
+        {
+            throw new InvalidOperationException("Statements alongside the head's lock are for PostgreSQL.");
+        }
+
         if (LockedHeads.TryGetValue(transaction, out var locked))
         {
+            if (alongside.Length > 0)
+            {
+                await using var statements = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
+                foreach (var command in alongside)
+                {
+                    statements.BatchCommands.Add(command);
+                }
+
+                await statements.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             return locked;
         }
 
@@ -102,13 +120,25 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
         else
         {
             // Straight through Npgsql: every audited transaction runs this, and EF's raw-SQL path cost more CPU than the query.
-            await using var command = new NpgsqlCommand("SELECT id, size, last_hash, frontier FROM audit_head WHERE id = 1 FOR UPDATE",
-                (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction())
+            {
+                BatchCommands = { new NpgsqlBatchCommand("SELECT id, size, last_hash, frontier FROM audit_head WHERE id = 1 FOR UPDATE") },
+            };
+            foreach (var command in alongside)
+            {
+                batch.BatchCommands.Add(command);
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             rows = [];
             while (await reader.ReadAsync(cancellationToken))
             {
                 rows.Add(new AuditHead { Id = reader.GetInt32(0), Size = reader.GetInt64(1), LastHash = (byte[])reader[2], Frontier = (byte[])reader[3] });
+            }
+
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+                // runs the caller's statements to their end, so that an error in one throws here
             }
         }
 

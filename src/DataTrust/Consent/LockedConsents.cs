@@ -105,14 +105,29 @@ internal sealed class LockedConsents
             return;
         }
 
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
+        {
+            BatchCommands = { CountsCommand()! },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>PostgreSQL: the statement that <see cref="SaveCountsAsync"/> runs, for the caller to send along with another; null when nothing was counted.</summary>
+    public NpgsqlBatchCommand? CountsCommand()
+    {
+        if (_counted.Count == 0)
+        {
+            return null;
+        }
+
         var heads = _counted.ToList();
-        await using var command = new NpgsqlCommand("""
+        return new NpgsqlBatchCommand("""
             UPDATE consents AS c SET release_count = u.release_count, period_started_at = u.period_started_at,
                 releases_in_period = u.releases_in_period, last_release_at = u.last_release_at
             FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[], $4::integer[], $5::timestamptz[])
                 AS u(id, release_count, period_started_at, releases_in_period, last_release_at)
             WHERE c.id = u.id
-            """, (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
+            """)
         {
             Parameters =
             {
@@ -123,7 +138,6 @@ internal sealed class LockedConsents
                 new NpgsqlParameter { Value = heads.ConvertAll(h => h.LastReleaseAt) },
             },
         };
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
