@@ -72,6 +72,8 @@ public sealed class PortalFixture : IAsyncLifetime
             Locale = "ja-JP",
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
+        // Playwright's 30 s default was once exceeded by an axe run while the whole suite loaded the 2-core CI host.
+        context.SetDefaultTimeout(90_000);
         return new BrowserSession(context, await context.NewPageAsync());
     }
 
