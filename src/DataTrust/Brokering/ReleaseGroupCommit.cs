@@ -54,16 +54,7 @@ internal sealed partial class ReleaseGroupCommit(
                 : ReleaseAnswer.TokenNotLive);
         }
 
-        if (db.IsSqlite || consents.CountsCommand() is not { } counts)
-        {
-            await consents.SaveCountsAsync(db, cancellationToken);
-        }
-        else
-        {
-            // The counted uses go in the round trip that locks the audit head; the append below reuses that lock.
-            await AuditLog.LockHeadAsync(db, cancellationToken, counts);
-        }
-
+        await consents.SaveCountsAsync(db, cancellationToken);
         await audit.AppendAsync(db, entries, cancellationToken);
         return answers;
     }

@@ -1,3 +1,4 @@
+using DataTrust.Audit;
 using DataTrust.Persistence;
 using DataTrust.Policies;
 using Microsoft.EntityFrameworkCore;
@@ -91,7 +92,12 @@ internal sealed class LockedConsents
         _counted.Add(head);
     }
 
-    /// <summary>Writes the counted uses: on PostgreSQL in one statement for the whole batch (the heads are not tracked there), on SQLite through the change tracker.</summary>
+    /// <summary>
+    /// Writes the counted uses. On SQLite through the change tracker. On PostgreSQL in one statement for the whole batch
+    /// (the heads are not tracked there), sent in the round trip that locks the audit head
+    /// (<see cref="AuditLog.LockHeadAsync"/>): a release transaction appends its audit entries next, and that append
+    /// reuses the lock.
+    /// </summary>
     public async Task SaveCountsAsync(DataTrustDbContext db, CancellationToken cancellationToken)
     {
         if (_counted.Count == 0)
@@ -105,21 +111,11 @@ internal sealed class LockedConsents
             return;
         }
 
-        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
-        {
-            BatchCommands = { CountsCommand()! },
-        };
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await AuditLog.LockHeadAsync(db, cancellationToken, CountsCommand());
     }
 
-    /// <summary>PostgreSQL: the statement that <see cref="SaveCountsAsync"/> runs, for the caller to send along with another; null when nothing was counted.</summary>
-    public NpgsqlBatchCommand? CountsCommand()
+    private NpgsqlBatchCommand CountsCommand()
     {
-        if (_counted.Count == 0)
-        {
-            return null;
-        }
-
         var heads = _counted.ToList();
         return new NpgsqlBatchCommand("""
             UPDATE consents AS c SET release_count = u.release_count, period_started_at = u.period_started_at,

@@ -6,7 +6,6 @@ using DataTrust.Vault.Crypto;
 using DataTrust.Vault.Keys;
 using DataTrust.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -110,7 +109,8 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
     /// <summary>
     /// The still encrypted records of several residents in the given categories with their data keys, in one
     /// query (the release path reads a whole batch of releases' records at once), by resident, oldest first.
-    /// Decrypt one resident's with <see cref="Decrypt"/>.
+    /// Decrypt one resident's with <see cref="Decrypt"/>. On PostgreSQL, the release batch sends
+    /// <see cref="RecordsWithKeysSelect"/> along with its other reads instead.
     /// </summary>
     public static async Task<ILookup<Guid, RecordWithKey>> ReadAsync(
         DataTrustDbContext db, IReadOnlyCollection<Guid> residentIds, IReadOnlyCollection<string> categoryIds, CancellationToken cancellationToken = default)
@@ -121,16 +121,9 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
             return rows.ToLookup(row => row.Record.ResidentId);
         }
 
-        if (db.Database.GetDbConnection() is NpgsqlConnection connection)
+        await foreach (var row in RecordsWithKeys.For(db)(db, [.. residentIds], [.. categoryIds]).WithCancellation(cancellationToken))
         {
-            await ReadOnPostgresAsync(connection, db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction, residentIds, categoryIds, rows, cancellationToken);
-        }
-        else
-        {
-            await foreach (var row in RecordsWithKeys.For(db)(db, [.. residentIds], [.. categoryIds]).WithCancellation(cancellationToken))
-            {
-                rows.Add(row);
-            }
+            rows.Add(row);
         }
 
         return rows.ToLookup(row => row.Record.ResidentId);
@@ -149,18 +142,6 @@ internal sealed class VaultStore(ResidentDataKeys dataKeys, TimeProvider time, I
         FROM vault_records r
         LEFT JOIN LATERAL (SELECT * FROM vault_data_keys k WHERE k.resident_id = r.resident_id AND k.version = r.data_key_version LIMIT 1) k ON true
         """;
-
-    private static async Task ReadOnPostgresAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<Guid> residentIds, IReadOnlyCollection<string> categoryIds,
-        List<RecordWithKey> rows, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"{RecordsWithKeysSelect} WHERE r.resident_id = ANY($1) AND r.category_id = ANY($2) ORDER BY r.created_at, r.id", connection, transaction)
-        {
-            Parameters = { new NpgsqlParameter { Value = residentIds.ToArray() }, new NpgsqlParameter { Value = categoryIds.ToArray() } },
-        };
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        rows.AddRange(await ReadRecordsWithKeysAsync(reader, cancellationToken));
-    }
 
     /// <summary>The rows of a <see cref="RecordsWithKeysSelect"/> result, on which <paramref name="reader"/> stands.</summary>
     internal static async Task<List<RecordWithKey>> ReadRecordsWithKeysAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)

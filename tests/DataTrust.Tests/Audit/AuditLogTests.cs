@@ -10,6 +10,7 @@ using DataTrust.Tests.Infrastructure;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace DataTrust.Tests.Audit;
 
@@ -88,6 +89,29 @@ public abstract class AuditLogTests(StorageProvider provider) : IDisposable, IAs
         await using var check = _factory.NewDbContext();
         (await check.Set<Client>().AnyAsync(c => c.ClientId == "effect-under-test")).ShouldBeFalse();
         (await check.Set<AuditEntry>().CountAsync()).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Statements_sent_with_the_head_lock_run_in_its_transaction_whether_or_not_the_head_is_locked_already()
+    {
+        await using (var db = _factory.NewDbContext())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            if (_factory.Provider == StorageProvider.Sqlite)
+            {
+                await Should.ThrowAsync<InvalidOperationException>(() => AuditLog.LockHeadAsync(db, CancellationToken.None, new NpgsqlBatchCommand("SELECT 1")));
+                return;
+            }
+
+            await AuditLog.LockHeadAsync(db, CancellationToken.None, new NpgsqlBatchCommand("CREATE TEMP TABLE alongside (n integer) ON COMMIT DROP"));
+            await AuditLog.LockHeadAsync(db, CancellationToken.None, new NpgsqlBatchCommand("INSERT INTO alongside VALUES (1), (2)"));
+            (await db.Database.SqlQueryRaw<int>("SELECT count(*)::integer AS \"Value\" FROM alongside").SingleAsync()).ShouldBe(2);
+
+            // An error in a statement sent once the head is locked surfaces to the caller, as it does with the first lock.
+            await Should.ThrowAsync<PostgresException>(() => AuditLog.LockHeadAsync(db, CancellationToken.None, new NpgsqlBatchCommand("INSERT INTO no_such_table VALUES (1)")));
+        }
+
+        (await _factory.EntriesAsync()).ShouldBeEmpty();
     }
 
     [Fact]

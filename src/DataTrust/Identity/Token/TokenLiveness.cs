@@ -3,7 +3,6 @@ using DataTrust.Identity.Clients;
 using DataTrust.Identity.Storage;
 using DataTrust.Persistence;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace DataTrust.Identity.Token;
@@ -42,7 +41,10 @@ internal static class TokenLiveness
             where db.Set<Client>().Any(c => c.ClientId == t.ClientId && c.Enabled)
             select t.Jti));
 
-    /// <summary>Which of the tokens (by <c>jti</c>) are live now: unrevoked, unexpired, their grant active, their client enabled.</summary>
+    /// <summary>
+    /// Which of the tokens (by <c>jti</c>) are live now: unrevoked, unexpired, their grant active, their client enabled.
+    /// On PostgreSQL, the release batch sends <see cref="LiveIdsCommand"/> along with its other reads instead.
+    /// </summary>
     public static async Task<HashSet<string>> LiveIdsAsync(DataTrustDbContext db, IReadOnlyCollection<string> jtis, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var live = new HashSet<string>(StringComparer.Ordinal);
@@ -51,22 +53,15 @@ internal static class TokenLiveness
             return live;
         }
 
-        if (db.Database.GetDbConnection() is not NpgsqlConnection connection)
+        await foreach (var jti in LiveIds.For(db)(db, [.. jtis], now).WithCancellation(cancellationToken))
         {
-            await foreach (var jti in LiveIds.For(db)(db, [.. jtis], now).WithCancellation(cancellationToken))
-            {
-                live.Add(jti);
-            }
-
-            return live;
+            live.Add(jti);
         }
 
-        await using var batch = new NpgsqlBatch(connection, db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction) { BatchCommands = { LiveIdsCommand(jtis, now) } };
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        return await ReadLiveIdsAsync(reader, cancellationToken);
+        return live;
     }
 
-    /// <summary>PostgreSQL: the query of <see cref="LiveIdsAsync"/>, to send along with others in one round trip; read its result with <see cref="ReadLiveIdsAsync"/>.</summary>
+    /// <summary>PostgreSQL: the test of <see cref="LiveIdsAsync"/>, to send along with others in one round trip; read its result with <see cref="ReadLiveIdsAsync"/>.</summary>
     internal static NpgsqlBatchCommand LiveIdsCommand(IReadOnlyCollection<string> jtis, DateTimeOffset now) =>
         new($"SELECT t.jti FROM {TokensWithEnabledClients} WHERE t.jti = ANY($1) AND {IsLiveAt2}")
         {
