@@ -82,8 +82,10 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
     /// sees it (appends keep it current; it is not tracked by the context): on PostgreSQL with
     /// SELECT … FOR UPDATE; on SQLite by writing to it, which takes the database's single write lock.
     /// Every writer of the log (appends, sealing, key changes) goes through here. On PostgreSQL, the caller may give
-    /// statements of its own transaction to run right after the lock, in the same round trip (<paramref name="alongside"/>;
-    /// not on SQLite, where the caller runs them itself); a later append in the transaction reuses the lock.
+    /// statements of its own transaction to run in the same round trip (<paramref name="alongside"/>; not on SQLite, where
+    /// the caller runs them itself); a later append in the transaction reuses the lock. They run just before the lock:
+    /// row locks they take come before the head's, the order every writer keeps (the head is locked last), so two
+    /// writers never wait on each other in a cycle.
     /// </summary>
     internal static async Task<AuditHead> LockHeadAsync(DataTrustDbContext db, CancellationToken cancellationToken, params NpgsqlBatchCommand[] alongside)
     {
@@ -120,25 +122,23 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
         else
         {
             // Straight through Npgsql: every audited transaction runs this, and EF's raw-SQL path cost more CPU than the query.
-            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction())
-            {
-                BatchCommands = { new NpgsqlBatchCommand("SELECT id, size, last_hash, frontier FROM audit_head WHERE id = 1 FOR UPDATE") },
-            };
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
             foreach (var command in alongside)
             {
                 batch.BatchCommands.Add(command);
             }
 
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, size, last_hash, frontier FROM audit_head WHERE id = 1 FOR UPDATE"));
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken))
+            {
+                // past the caller's statements, which return no rows (an error in one throws here)
+            }
+
             rows = [];
             while (await reader.ReadAsync(cancellationToken))
             {
                 rows.Add(new AuditHead { Id = reader.GetInt32(0), Size = reader.GetInt64(1), LastHash = (byte[])reader[2], Frontier = (byte[])reader[3] });
-            }
-
-            while (await reader.NextResultAsync(cancellationToken))
-            {
-                // runs the caller's statements to their end, so that an error in one throws here
             }
         }
 

@@ -11,7 +11,7 @@ internal static class ConsentServiceCollectionExtensions
     public static IServiceCollection AddConsent(this IServiceCollection services)
     {
         services.AddScoped<RecipientAdministration>();
-        services.AddScoped<IClientStanding, RecipientStanding>();
+        services.AddSingleton<IClientStanding, RecipientStanding>();
         services.AddScoped<DataRequests>();
         services.AddScoped<ConsentLedger>();
         services.AddScoped<StandingInstructions>();

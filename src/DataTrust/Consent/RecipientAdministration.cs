@@ -263,17 +263,21 @@ internal sealed class RecipientAdministration(DataTrustDbContext db, DataUsePoli
 }
 
 /// <summary>A suspended recipient gets no new tokens (the token endpoint asks this).</summary>
-internal sealed class RecipientStanding(DataTrustDbContext db) : IClientStanding
+internal sealed class RecipientStanding : IClientStanding
 {
     // Read for every token issued: compiled, so EF does not translate it again each time.
     private static readonly PerModel<Func<DataTrustDbContext, string, Task<RecipientStatus?>>> StatusOf = new(() =>
         EF.CompileAsyncQuery((DataTrustDbContext db, string clientId) =>
             db.Set<Recipient>().AsNoTracking().Where(r => r.ClientId == clientId).Select(r => (RecipientStatus?)r.Status).SingleOrDefault()));
 
-    public async Task<string?> RefusalAsync(string clientId, CancellationToken cancellationToken) =>
+    public async Task<string?> RefusalAsync(DataTrustDbContext db, string clientId, CancellationToken cancellationToken) =>
         await StatusOf.For(db)(db, clientId) == RecipientStatus.Suspended
             ? "This client is suspended as a data recipient."
             : null;
+
+    // A client that is no recipient has no row: NULL, which is distinct from 'Suspended'.
+    public string MayGetTokensSql(string clientId) =>
+        $"(SELECT r.status FROM recipients r WHERE r.client_id = {clientId} FOR SHARE) IS DISTINCT FROM '{nameof(RecipientStatus.Suspended)}'";
 }
 
 /// <summary>Reads the recipient's client id from the access-token principal.</summary>

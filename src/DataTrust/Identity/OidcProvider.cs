@@ -37,6 +37,7 @@ internal static class OidcProvider
         services.AddSingleton<Audiences>();
         services.AddSingleton<AuthorizationRequestValidator>();
         services.AddScoped<ClientAuthenticator>();
+        services.AddSingleton<ClientCache>();
         services.AddScoped<DPoPProofValidator>();
         services.AddScoped<TokenFactory>();
         services.AddSingleton<IssuanceGroupCommit>();

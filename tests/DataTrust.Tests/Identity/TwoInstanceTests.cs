@@ -1,5 +1,7 @@
 using System.Net;
 using DataTrust.Audit.Events;
+using DataTrust.Audit.Storage;
+using DataTrust.Consent;
 using DataTrust.Identity.Clients;
 using DataTrust.Identity.Storage;
 using DataTrust.Identity.Token;
@@ -67,10 +69,58 @@ public sealed class TwoInstanceTests : IDisposable
             newSecret = (await scope.ServiceProvider.GetRequiredService<ClientRegistry>().RotateSecretAsync("demo-business", AuditActor.System("test"), CancellationToken.None))!;
         }
 
+        // A has just issued a token on the old secret: its token request with that secret is refused first, before
+        // anything else on A has read the rotated row.
+        await Oidc.ShouldBeOAuthError(
+            await a.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials" }, "demo-business", Oidc.BusinessSecret)),
+            "invalid_client", HttpStatusCode.Unauthorized);
         (await IntrospectAsync(a, token, Oidc.BusinessSecret)).ShouldBe((HttpStatusCode.Unauthorized, "invalid_client"));
-        var refused = await a.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials" }, "demo-business", Oidc.BusinessSecret));
-        await Oidc.ShouldBeOAuthError(refused, "invalid_client", HttpStatusCode.Unauthorized);
         (await IntrospectAsync(a, token, newSecret)).ShouldBe((HttpStatusCode.OK, "active"));
+        await TokenAsync(a, newSecret);
+        (await TokenRowsAsync()).ShouldBe(2, "the first token and the one for the new secret");
+    }
+
+    [Fact]
+    public async Task A_recipient_suspended_through_one_instance_gets_no_token_from_another_that_has_just_issued_it_one()
+    {
+        using var a = _a.CreateClient();
+        await TokenAsync(a, Oidc.BusinessSecret);
+        var issued = await IssuedEntriesAsync();
+
+        await _b.InScopeAsync(services => services.GetRequiredService<RecipientAdministration>()
+            .SuspendAsync("demo-business", new RecipientStatusInput(["Audit finding"]), AuditActor.System("test"), CancellationToken.None));
+
+        await Oidc.ShouldBeOAuthError(
+            await a.SendAsync(Oidc.TokenRequest(new() { ["grant_type"] = "client_credentials" }, "demo-business", Oidc.BusinessSecret)),
+            "unauthorized_client");
+        (await TokenRowsAsync()).ShouldBe(1);
+        (await IssuedEntriesAsync()).ShouldBe(issued, "a refused token is not audited as issued");
+    }
+
+    [Fact]
+    public async Task A_token_decided_on_a_client_row_that_changed_since_is_neither_stored_nor_audited()
+    {
+        using var a = _a.CreateClient();
+        await TokenAsync(a, Oidc.BusinessSecret);
+        var version = await ClientVersionAsync();
+        var commit = _a.Services.GetRequiredService<IssuanceGroupCommit>();
+        var issued = await IssuedEntriesAsync();
+
+        (await commit.CommitAsync(Row("stale"), Entry(), version - 1, CancellationToken.None)).ShouldBeFalse();
+        (await commit.CommitAsync(Row("unversioned"), Entry(), null, CancellationToken.None)).ShouldBeFalse();
+        (await TokenRowsAsync()).ShouldBe(1);
+        (await IssuedEntriesAsync()).ShouldBe(issued);
+
+        (await commit.CommitAsync(Row("current"), Entry(), version, CancellationToken.None)).ShouldBeTrue();
+        (await TokenRowsAsync()).ShouldBe(2);
+        (await IssuedEntriesAsync()).ShouldBe(issued + 1);
+
+        static IssuedAccessToken Row(string jti) => new()
+        {
+            Jti = jti, ClientId = "demo-business", Subject = "demo-business", Audience = "api", CreatedAt = DateTimeOffset.UtcNow, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5),
+        };
+
+        static TokenIssued Entry() => new("demo-business", TokenEndpoint.ClientCredentials, GrantId: null, Resident: null);
     }
 
     [Fact]
@@ -95,6 +145,24 @@ public sealed class TwoInstanceTests : IDisposable
         {
             (await db.Set<DataTrust.Identity.Storage.IssuedAccessToken>().CountAsync()).ShouldBe(1, "nothing was issued after the client was disabled");
         }
+    }
+
+    private async Task<int> TokenRowsAsync()
+    {
+        await using var db = _a.NewDbContext();
+        return await db.Set<IssuedAccessToken>().CountAsync();
+    }
+
+    private async Task<int> IssuedEntriesAsync()
+    {
+        await using var db = _a.NewDbContext();
+        return await db.Set<AuditEntry>().CountAsync(e => e.Action == AuditAction.TokenIssued);
+    }
+
+    private async Task<long> ClientVersionAsync()
+    {
+        await using var db = _a.NewDbContext();
+        return await db.Database.SqlQueryRaw<long>("SELECT xmin::text::bigint AS \"Value\" FROM clients WHERE client_id = 'demo-business'").SingleAsync();
     }
 
     private static async Task<string> TokenAsync(HttpClient http, string secret)

@@ -20,6 +20,7 @@ namespace DataTrust.Identity.ClientAuthentication;
 /// </summary>
 internal sealed class ClientAuthenticator(
     DataTrustDbContext db,
+    ClientCache cache,
     Issuer issuer,
     ReplayCache replays,
     TimeProvider clock,
@@ -36,11 +37,19 @@ internal sealed class ClientAuthenticator(
 
     private static readonly TimeSpan LongestAssertionLifetime = TimeSpan.FromHours(1);
 
-    // Read on every request, never cached: a disabled client or a rotated secret takes effect at once on every instance.
+    // Read on every request (but see ClientCache): a disabled client or a rotated secret takes effect at once on every instance.
     private static readonly PerModel<Func<DataTrustDbContext, string, Task<Client?>>> EnabledClient = new(() =>
         EF.CompileAsyncQuery((DataTrustDbContext db, string clientId) => db.Set<Client>().AsNoTracking().SingleOrDefault(c => c.ClientId == clientId && c.Enabled)));
 
-    public async Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken)
+    public Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken) =>
+        AuthenticateAsync(context, parameters, fromCache: false, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="fromCache"/>: a client secret may be checked against the client as last read (<see cref="ClientCache"/>),
+    /// for callers that re-check the row in their own transaction; a secret the cached client refuses is checked against
+    /// the row (it may have been rotated just now).
+    /// </summary>
+    public async Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, bool fromCache, CancellationToken cancellationToken)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var usesBasic = authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
@@ -53,7 +62,7 @@ internal sealed class ClientAuthenticator(
 
         if (usesBasic)
         {
-            return await BasicAsync(authorization, parameters, cancellationToken);
+            return await BasicAsync(authorization, parameters, fromCache, cancellationToken);
         }
 
         if (usesAssertion)
@@ -67,17 +76,17 @@ internal sealed class ClientAuthenticator(
             return Fail(null, None, "no client_id and no client authentication");
         }
 
+        if (usesPost)
+        {
+            return await FindBySecretAsync(clientId, SecretPost, parameters["client_secret"]!, fromCache, cancellationToken) is { } authenticated
+                ? (authenticated, null)
+                : Fail(clientId, SecretPost, "unknown client, wrong secret or method not registered");
+        }
+
         var client = await FindAsync(clientId, cancellationToken);
         if (client is null)
         {
-            return Fail(clientId, usesPost ? SecretPost : None, "unknown or disabled client");
-        }
-
-        if (usesPost)
-        {
-            return client.TokenEndpointAuthMethod == SecretPost && ClientSecretHasher.Verify(client.SecretHash, parameters["client_secret"]!)
-                ? (client, null)
-                : Fail(clientId, SecretPost, "wrong secret or method not registered");
+            return Fail(clientId, None, "unknown or disabled client");
         }
 
         return client.TokenEndpointAuthMethod == None
@@ -85,7 +94,7 @@ internal sealed class ClientAuthenticator(
             : Fail(clientId, None, $"client must authenticate with {client.TokenEndpointAuthMethod}");
     }
 
-    private async Task<(Client?, OAuthError?)> BasicAsync(string authorization, RequestParameters parameters, CancellationToken cancellationToken)
+    private async Task<(Client?, OAuthError?)> BasicAsync(string authorization, RequestParameters parameters, bool fromCache, CancellationToken cancellationToken)
     {
         string clientId, secret;
         try
@@ -111,10 +120,23 @@ internal sealed class ClientAuthenticator(
             return Fail(clientId, SecretBasic, "client_id in the body differs from the credentials");
         }
 
-        var client = await FindAsync(clientId, cancellationToken);
-        return client is not null && client.TokenEndpointAuthMethod == SecretBasic && ClientSecretHasher.Verify(client.SecretHash, secret)
+        return await FindBySecretAsync(clientId, SecretBasic, secret, fromCache, cancellationToken) is { } client
             ? (client, null)
             : Fail(clientId, SecretBasic, "unknown client, wrong secret or method not registered");
+    }
+
+    private async Task<Client?> FindBySecretAsync(string clientId, string method, string secret, bool fromCache, CancellationToken cancellationToken)
+    {
+        static bool Accepts(Client? client, string method, string secret) =>
+            client is not null && client.TokenEndpointAuthMethod == method && ClientSecretHasher.Verify(client.SecretHash, secret);
+
+        if (fromCache && cache.Find(clientId) is { } cached && Accepts(cached, method, secret))
+        {
+            return cached;
+        }
+
+        var client = await FindAsync(clientId, cancellationToken);
+        return Accepts(client, method, secret) ? client : null;
     }
 
     private async Task<(Client?, OAuthError?)> AssertionAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken)
@@ -215,7 +237,9 @@ internal sealed class ClientAuthenticator(
                 Parameters = { new NpgsqlParameter { Value = clientId } },
             };
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken) ? ClientRows.Read(reader, 0) : null;
+            var client = await reader.ReadAsync(cancellationToken) ? ClientRows.Read(reader, 0) : null;
+            cache.Update(clientId, client);
+            return client;
         }
         finally
         {

@@ -45,6 +45,12 @@ public sealed class Client
     public bool Enabled { get; set; } = true;
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// PostgreSQL: the row's version (<c>xmin</c>) when it was read through <see cref="ClientRows"/>, which changes with
+    /// every update of the row; a client_credentials token commits only if the row still has it. Not mapped.
+    /// </summary>
+    public long? ReadVersion { get; set; }
 }
 
 public enum ClientKind

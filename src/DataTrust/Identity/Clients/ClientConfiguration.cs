@@ -11,6 +11,7 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<Client>
         client.ToTable("clients");
         client.HasKey(c => c.Id);
         client.HasIndex(c => c.ClientId).IsUnique();
+        client.Ignore(c => c.ReadVersion);
         client.Property(c => c.ClientId).HasMaxLength(100);
         client.Property(c => c.DisplayName).HasMaxLength(200);
         client.Property(c => c.Kind).HasConversion<string>().HasMaxLength(32);

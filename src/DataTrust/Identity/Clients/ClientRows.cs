@@ -13,7 +13,10 @@ internal static class ClientRows
     /// <summary>Every column of <c>clients</c>, qualified by <c>c</c>, in the order <see cref="Read"/> expects.</summary>
     public const string Columns = "c.id, c.client_id, c.display_name, c.kind, c.token_endpoint_auth_method, c.secret_hash, c.jwks, c.redirect_uris, " +
                                   "c.post_logout_redirect_uris, c.grant_types, c.scopes, c.id_token_signed_response_alg, c.sector_identifier, " +
-                                  "c.high_assurance, c.enabled, c.created_at";
+                                  "c.high_assurance, c.enabled, c.created_at, " + VersionColumn;
+
+    /// <summary>The row's <see cref="Client.ReadVersion"/>: <c>xmin</c>, as a number.</summary>
+    public const string VersionColumn = "c.xmin::text::bigint";
 
     /// <summary>The client whose <see cref="Columns"/> start at <paramref name="first"/>; null when they are null (an outer join found none).</summary>
     public static Client? Read(NpgsqlDataReader reader, int first)
@@ -41,6 +44,7 @@ internal static class ClientRows
             HighAssurance = reader.GetBoolean(first + 13),
             Enabled = reader.GetBoolean(first + 14),
             CreatedAt = reader.GetFieldValue<DateTimeOffset>(first + 15),
+            ReadVersion = reader.GetInt64(first + 16),
         };
     }
 

@@ -9,6 +9,11 @@ namespace DataTrust.Identity.Token;
 /// <c>grant_type=client_credentials</c> (RFC 6749 §4.4): a token for the client itself
 /// (<c>sub</c> = client id), with API scopes it is registered for; all of them when it names none (§3.3).
 /// </summary>
+/// <remarks>
+/// On PostgreSQL the token commits only if the client's row is unchanged and its standing good in the commit's
+/// transaction (<see cref="IssuanceGroupCommit"/>); when that check fails the answer is <see cref="ClientChanged"/>,
+/// which the token endpoint answers by deciding once more on the client read afresh.
+/// </remarks>
 internal sealed class ClientCredentialsGrant(
     TokenFactory tokens,
     Audiences audiences,
@@ -17,6 +22,8 @@ internal sealed class ClientCredentialsGrant(
     IOptions<OidcOptions> options,
     ILoggerFactory loggers)
 {
+    public static readonly OAuthError ClientChanged = OAuthError.InvalidClient("The client's registration changed during the request; try again.");
+
     public async Task<(IResult?, OAuthError?)> HandleAsync(TokenRequest request, CancellationToken cancellationToken)
     {
         var client = request.Client;
@@ -38,7 +45,11 @@ internal sealed class ClientCredentialsGrant(
 
         // The token row (what makes revocation immediate) and its audit entry commit together, grouped
         // with other requests' tokens (see IssuanceGroupCommit); the token is sent only after that commit.
-        await groupCommit.CommitAsync(row, new TokenIssued(client.ClientId, TokenEndpoint.ClientCredentials, GrantId: null, Resident: null), cancellationToken);
+        if (!await groupCommit.CommitAsync(row, new TokenIssued(client.ClientId, TokenEndpoint.ClientCredentials, GrantId: null, Resident: null), client.ReadVersion, cancellationToken))
+        {
+            return (null, ClientChanged);
+        }
+
         IdentityEvents.TokenIssued(loggers.Logger(), client.ClientId, TokenEndpoint.ClientCredentials, null);
         return (TokenFactory.Response(token, row, options.Value.AccessTokenLifetime, refreshToken: null, idToken: null), null);
     }

@@ -1,6 +1,8 @@
 using DataTrust.Identity.ClientAuthentication;
+using DataTrust.Identity.Clients;
 using DataTrust.Identity.DPoP;
 using DataTrust.Identity.Protocol;
+using DataTrust.Persistence;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -20,12 +22,13 @@ internal static class TokenEndpoint
 
     public static async Task<IResult> Handle(
         HttpContext context,
+        DataTrustDbContext db,
         ClientAuthenticator authenticator,
         DPoPProofValidator dpop,
         ClientCredentialsGrant clientCredentials,
         AuthorizationCodeGrant authorizationCode,
         RefreshTokenGrant refreshToken,
-        IEnumerable<Clients.IClientStanding> standings,
+        IEnumerable<IClientStanding> standings,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -36,13 +39,16 @@ internal static class TokenEndpoint
             return Refuse(logger, null, formError!);
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(context, parameters, cancellationToken);
+        // On PostgreSQL a client_credentials token commits only if the client's row and standing are still as
+        // decided on (IssuanceGroupCommit), so the decision may start from the client as last read.
+        var grantType = parameters["grant_type"];
+        var checkedAtCommit = grantType == ClientCredentials && !db.IsSqlite;
+        var (client, authError) = await authenticator.AuthenticateAsync(context, parameters, fromCache: checkedAtCommit, cancellationToken);
         if (client is null)
         {
             return Refuse(logger, parameters["client_id"], authError!);
         }
 
-        var grantType = parameters["grant_type"];
         if (grantType is null)
         {
             return Refuse(logger, client.ClientId, OAuthError.InvalidRequest("grant_type is missing."));
@@ -53,38 +59,55 @@ internal static class TokenEndpoint
             return Refuse(logger, client.ClientId, OAuthError.UnsupportedGrantType("Supported grant types: " + string.Join(", ", GrantTypes) + "."));
         }
 
-        if (!client.GrantTypes.Contains(grantType, StringComparer.Ordinal))
-        {
-            return Refuse(logger, client.ClientId, OAuthError.UnauthorizedClient($"This client is not registered for {grantType}."));
-        }
-
-        foreach (var standing in standings)
-        {
-            if (await standing.RefusalAsync(client.ClientId, cancellationToken) is { } refusal)
-            {
-                return Refuse(logger, client.ClientId, OAuthError.UnauthorizedClient(refusal));
-            }
-        }
-
         var (proof, proofError) = await dpop.ValidateAsync(context, accessToken: null, cancellationToken);
         if (proofError is not null)
         {
             return Refuse(logger, client.ClientId, OAuthError.InvalidDpopProof(proofError));
         }
 
-        if (proof is null && client.HighAssurance)
+        var error = await RefusalAsync(client, grantType, proof, checkedAtCommit ? [] : standings, db, cancellationToken);
+        var (result, grantError) = error is null ? await GrantAsync(new TokenRequest(context, parameters, client, proof)) : (null, error);
+        if (ReferenceEquals(grantError, ClientCredentialsGrant.ClientChanged))
         {
-            return Refuse(logger, client.ClientId, OAuthError.InvalidDpopProof("This client must send a DPoP proof (FAPI 2.0)."));
+            // Decided on a client whose row had changed: decide once more on the row as it is now (a second change answers ClientChanged).
+            (client, authError) = await authenticator.AuthenticateAsync(context, parameters, fromCache: false, cancellationToken);
+            if (client is null)
+            {
+                return Refuse(logger, parameters["client_id"], authError!);
+            }
+
+            error = await RefusalAsync(client, grantType, proof, standings, db, cancellationToken);
+            (result, grantError) = error is null ? await GrantAsync(new TokenRequest(context, parameters, client, proof)) : (null, error);
         }
 
-        var request = new TokenRequest(context, parameters, client, proof);
-        var (result, error) = grantType switch
+        return grantError is null ? result! : Refuse(logger, client.ClientId, grantError);
+
+        async Task<(IResult?, OAuthError?)> GrantAsync(TokenRequest request) => grantType switch
         {
             AuthorizationCode => await authorizationCode.HandleAsync(request, cancellationToken),
             RefreshToken => await refreshToken.HandleAsync(request, cancellationToken),
             _ => await clientCredentials.HandleAsync(request, cancellationToken),
         };
-        return error is null ? result! : Refuse(logger, client.ClientId, error);
+    }
+
+    /// <summary>Why this client may not use the grant now (not registered for it, refused by a standing, no DPoP proof though it must send one); null when it may.</summary>
+    private static async Task<OAuthError?> RefusalAsync(
+        Client client, string grantType, DPoPProof? proof, IEnumerable<IClientStanding> standings, DataTrustDbContext db, CancellationToken cancellationToken)
+    {
+        if (!client.GrantTypes.Contains(grantType, StringComparer.Ordinal))
+        {
+            return OAuthError.UnauthorizedClient($"This client is not registered for {grantType}.");
+        }
+
+        foreach (var standing in standings)
+        {
+            if (await standing.RefusalAsync(db, client.ClientId, cancellationToken) is { } refusal)
+            {
+                return OAuthError.UnauthorizedClient(refusal);
+            }
+        }
+
+        return proof is null && client.HighAssurance ? OAuthError.InvalidDpopProof("This client must send a DPoP proof (FAPI 2.0).") : null;
     }
 
     private static IResult Refuse(ILogger logger, string? clientId, OAuthError error)
