@@ -67,9 +67,11 @@ internal static class TokenEndpoint
 
         var error = await RefusalAsync(client, grantType, proof, checkedAtCommit ? [] : standings, db, cancellationToken);
         var (result, grantError) = error is null ? await GrantAsync(new TokenRequest(context, parameters, client, proof)) : (null, error);
-        if (ReferenceEquals(grantError, ClientCredentialsGrant.ClientChanged))
+        if (checkedAtCommit && grantError is not null)
         {
-            // Decided on a client whose row had changed: decide once more on the row as it is now (a second change answers ClientChanged).
+            // Decided on the client as last read, whose row may have changed since: a token its commit refused
+            // (ClientChanged), or a refusal (a scope or grant added just now). Decide once more on the row as it is
+            // now; a second change meanwhile answers ClientChanged.
             (client, authError) = await authenticator.AuthenticateAsync(context, parameters, fromCache: false, cancellationToken);
             if (client is null)
             {
