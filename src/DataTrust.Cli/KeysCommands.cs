@@ -111,6 +111,7 @@ internal static class KeysCommands
             var rotation = services.GetRequiredService<KeyEncryptionKeyRotation>();
             var result = await WithProgressAsync("Rewrapping data keys", progress => rotation.RewrapAllAsync(AuditActor.System("cli"), progress, ct));
             Console.WriteLine($"{result.Rewrapped} data key(s) rewrapped under key-encryption key version {result.KekVersion}.");
+            Console.WriteLine($"{result.ProtectionKeysReencrypted} Data Protection key(s) (sign-in cookies, signing keys) re-encrypted under it.");
             if (!result.Complete)
             {
                 await Console.Error.WriteLineAsync(

@@ -6,6 +6,7 @@ using DataTrust.Accounts.Sessions;
 using DataTrust.Accounts.TwoFactor;
 using DataTrust.Common.Web;
 using DataTrust.Persistence;
+using DataTrust.Vault.Keys;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
@@ -21,7 +22,11 @@ internal static class AccountsServiceCollectionExtensions
     {
         services.AddDataProtection().SetApplicationName("DataTrust");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = ActivatorUtilities.CreateInstance<DatabaseXmlRepository>(provider)));
+            new ConfigureOptions<KeyManagementOptions>(o =>
+            {
+                o.XmlRepository = ActivatorUtilities.CreateInstance<DatabaseXmlRepository>(provider);
+                o.XmlEncryptor = new DataProtectionKeyEncryptor(provider.GetRequiredService<KeyRingProvider>());
+            }));
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
         services.ConfigureApplicationCookie(SessionCookie.Configure);

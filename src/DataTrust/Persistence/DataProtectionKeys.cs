@@ -7,7 +7,8 @@ namespace DataTrust.Persistence;
 
 /// <summary>
 /// ASP.NET Core Data Protection keys (cookies, anti-forgery, Identity tokens) live in the database so
-/// that every service instance reads and writes the same ring.
+/// that every service instance reads and writes the same ring, each encrypted under a vault key-encryption key
+/// (DataProtectionKeyEncryptor).
 /// (Microsoft.AspNetCore.DataProtection.EntityFrameworkCore is not obtainable here.)
 /// </summary>
 internal sealed class DataProtectionKey

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using DataTrust.Persistence;
 using DataTrust.Tests.Infrastructure;
 using DataTrust.Vault.Keys;
+using Microsoft.EntityFrameworkCore;
 
 namespace DataTrust.Tests.Vault;
 
@@ -38,6 +39,14 @@ public sealed class VaultCliTests() : VaultTestBase(StorageProvider.Sqlite)
         var rotate = await RunCliAsync(factory, [], ["keys", "rotate-kek", .. development]);
         rotate.ExitCode.ShouldBe(0, rotate.Stderr);
         rotate.Stdout.ShouldContain("2 data key(s) rewrapped under key-encryption key version 2.");
+        int protectionKeys;
+        await using (var db = factory.NewDbContext())
+        {
+            protectionKeys = await db.Set<DataProtectionKey>().CountAsync();
+        }
+
+        protectionKeys.ShouldBeGreaterThan(0);
+        rotate.Stdout.ShouldContain($"{protectionKeys} Data Protection key(s) (sign-in cookies, signing keys) re-encrypted under it.");
 
         var destroy = await RunCliAsync(factory, [], ["keys", "destroy-kek", "--version", "1", .. development]);
         destroy.ExitCode.ShouldBe(0, destroy.Stderr);

@@ -57,7 +57,7 @@ public abstract class VaultRotationTests(StorageProvider provider) : VaultTestBa
         (await DataKeysByKekAsync(factory)).ShouldBe(new Dictionary<int, int> { [1] = 3, [2] = 2 });
 
         var resumed = await rotation.RewrapAllAsync();
-        resumed.ShouldBe(new KekRotationResult(2, 3, 0, 0));
+        resumed.ShouldBe(new KekRotationResult(2, 3, 0, 0, await ProtectionKeyCountAsync(factory)));
         (await DataKeysByKekAsync(factory)).ShouldBe(new Dictionary<int, int> { [2] = 5 });
         (await rotation.RewrapAllAsync()).Rewrapped.ShouldBe(0, "a second run finds nothing to do");
 
@@ -162,6 +162,12 @@ public abstract class VaultRotationTests(StorageProvider provider) : VaultTestBa
     {
         await using var db = factory.NewDbContext();
         return await db.Set<VaultRecord>().AsNoTracking().OrderBy(r => r.Id).ToListAsync();
+    }
+
+    private static async Task<int> ProtectionKeyCountAsync(DataTrust.Tests.Infrastructure.DataTrustFactory factory)
+    {
+        await using var db = factory.NewDbContext();
+        return await db.Set<DataProtectionKey>().CountAsync();
     }
 
     private static async Task<Dictionary<int, int>> DataKeysByKekAsync(DataTrust.Tests.Infrastructure.DataTrustFactory factory)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Xml.Linq;
 using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using DataTrust.Vault.Storage;
@@ -66,9 +67,16 @@ internal sealed class KeyEncryptionKeyAdministration(
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var wrapped = await db.Set<VaultDataKey>().CountAsync(k => k.KekVersion == version, cancellationToken);
-        return wrapped == 0
+        if (wrapped > 0)
+        {
+            return $"{wrapped} data key(s) are still wrapped under key-encryption key version {version}: run datatrust keys rotate-kek first.";
+        }
+
+        var protectionKeys = (await db.Set<DataProtectionKey>().AsNoTracking().Select(k => k.Xml).ToListAsync(cancellationToken))
+            .Count(xml => DataProtectionKeyCipher.Versions(XElement.Parse(xml)).Contains(version));
+        return protectionKeys == 0
             ? null
-            : $"{wrapped} data key(s) are still wrapped under key-encryption key version {version}: run datatrust keys rotate-kek first.";
+            : $"{protectionKeys} Data Protection key(s) (sign-in cookies, signing keys) are still encrypted under key-encryption key version {version}: run datatrust keys rotate-kek first.";
     }
 
     /// <summary>Removes a KEK version from the key file, leaving a record that it was destroyed. Development only.</summary>

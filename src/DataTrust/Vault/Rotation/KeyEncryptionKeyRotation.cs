@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using DataTrust.Vault.Crypto;
@@ -95,13 +96,38 @@ internal sealed class KeyEncryptionKeyRotation(
                 target, unreadable.Count, underMissingVersions);
         }
 
-        logger.LogInformation("KEK rotation to version {KekVersion} rewrapped {Rewrapped} data key(s).", target, rewrapped);
-        if (rewrapped > 0)
+        var protectionKeys = await ReencryptDataProtectionKeysAsync(ring, cancellationToken);
+        logger.LogInformation(
+            "KEK rotation to version {KekVersion} rewrapped {Rewrapped} data key(s) and re-encrypted {ProtectionKeys} Data Protection key(s).",
+            target, rewrapped, protectionKeys);
+        if (rewrapped + protectionKeys > 0)
         {
             await keyAudit.RecordAsync(new KeyOperation(actor, VaultKeyAudit.KekKind, VaultKeyAudit.KekId(target), KeyOperationKind.Rotated), cancellationToken);
         }
 
-        return new KekRotationResult(target, rewrapped, unreadable.Count, underMissingVersions);
+        return new KekRotationResult(target, rewrapped, unreadable.Count, underMissingVersions, protectionKeys);
+    }
+
+    /// <summary>The Data Protection keys under an older KEK version (a handful: one is made every 90 days), in one transaction.</summary>
+    private async Task<int> ReencryptDataProtectionKeysAsync(KeyEncryptionKeyRing ring, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var reencrypted = 0;
+        foreach (var key in await db.Set<DataProtectionKey>().AsNoTracking().ToListAsync(cancellationToken))
+        {
+            if (DataProtectionKeyCipher.Reencrypted(ring, XElement.Parse(key.Xml)) is { } fresh)
+            {
+                var old = key.Xml;
+                // Only if nobody changed it meanwhile (another rotation): otherwise it is not ours to write.
+                reencrypted += await db.Set<DataProtectionKey>()
+                    .Where(k => k.Id == key.Id && k.Xml == old)
+                    .ExecuteUpdateAsync(set => set.SetProperty(k => k.Xml, fresh.ToString(SaveOptions.DisableFormatting)), cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return reencrypted;
     }
 
     private static byte[]? Rewrap(KeyEncryptionKeyRing ring, VaultDataKey key)
@@ -124,7 +150,8 @@ internal sealed class KeyEncryptionKeyRotation(
 /// <param name="Rewrapped">Data keys rewrapped by this run.</param>
 /// <param name="Unreadable">Data keys under a present KEK version that failed to unwrap (tampered or corrupt).</param>
 /// <param name="UnderMissingVersions">Data keys under KEK versions not in the ring (destroyed): their records are unreadable.</param>
-internal sealed record KekRotationResult(int KekVersion, int Rewrapped, int Unreadable, int UnderMissingVersions)
+/// <param name="ProtectionKeysReencrypted">Data Protection keys re-encrypted under the KEK version by this run.</param>
+internal sealed record KekRotationResult(int KekVersion, int Rewrapped, int Unreadable, int UnderMissingVersions, int ProtectionKeysReencrypted)
 {
     public bool Complete => Unreadable == 0 && UnderMissingVersions == 0;
 }
