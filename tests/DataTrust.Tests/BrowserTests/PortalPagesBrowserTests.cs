@@ -23,7 +23,7 @@ public sealed class PortalPagesBrowserTests(PortalFixture portal)
         var suffix = language == "English" ? "en" : "ja";
         foreach (var (path, name) in new[] { ("/", "home"), ("/account/login", "login"), ("/account/register", "register"), ("/no-such-page", "not-found"), ("/transparency", "transparency"),
             ("/account/forgot-password", "forgot-password"), ("/account/reset-password", "reset-password"), ("/account/confirm", "confirm"),
-            ("/account/check-mail", "check-mail"), ("/account/denied", "denied"), ("/receipts/verify", "receipt-verify") })
+            ("/account/check-mail", "check-mail"), ("/account/denied", "denied"), ("/receipts/verify", "receipt-verify"), ("/resident/erased", "erased") })
         {
             await page.GotoAsync(path);
             await page.SwitchLanguageAsync(language);
