@@ -113,39 +113,48 @@ internal sealed partial class AuditLog(AuditPseudonyms pseudonyms, TimeProvider 
             return locked;
         }
 
-        List<AuditHead> rows;
         if (db.IsSqlite)
         {
             await db.Database.ExecuteSqlRawAsync("UPDATE audit_head SET size = size WHERE id = 1", cancellationToken);
-            rows = await db.Set<AuditHead>().AsNoTracking().Where(h => h.Id == AuditHead.SingletonId).ToListAsync(cancellationToken);
+            var head = await db.Set<AuditHead>().AsNoTracking().SingleOrDefaultAsync(h => h.Id == AuditHead.SingletonId, cancellationToken) ?? throw MissingHead();
+            LockedHeads.AddOrUpdate(transaction, head);
+            return head;
         }
-        else
+
+        // Straight through Npgsql: every audited transaction runs this, and EF's raw-SQL path cost more CPU than the query.
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
+        foreach (var command in alongside)
         {
-            // Straight through Npgsql: every audited transaction runs this, and EF's raw-SQL path cost more CPU than the query.
-            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction());
-            foreach (var command in alongside)
-            {
-                batch.BatchCommands.Add(command);
-            }
-
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT id, size, last_hash, frontier FROM audit_head WHERE id = 1 FOR UPDATE"));
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken))
-            {
-                // past the caller's statements, which return no rows (an error in one throws here)
-            }
-
-            rows = [];
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new AuditHead { Id = reader.GetInt32(0), Size = reader.GetInt64(1), LastHash = (byte[])reader[2], Frontier = (byte[])reader[3] });
-            }
+            batch.BatchCommands.Add(command);
         }
 
-        var head = rows.SingleOrDefault() ?? throw new InvalidOperationException("The audit_head row is missing: the audit schema is not migrated.");
-        LockedHeads.AddOrUpdate(transaction, head);
+        batch.BatchCommands.Add(LockHeadCommand());
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (reader.FieldCount == 0 && await reader.NextResultAsync(cancellationToken))
+        {
+            // past the caller's statements, which return no rows (an error in one throws here)
+        }
+
+        return await ReadLockedHeadAsync(db, reader, cancellationToken);
+    }
+
+    /// <summary>
+    /// PostgreSQL, for a caller that locks the head in a round trip of its own, as the last of its statements (the head is
+    /// locked last); read the result with <see cref="ReadLockedHeadAsync"/>, after which appends in the transaction reuse the lock.
+    /// </summary>
+    internal static NpgsqlBatchCommand LockHeadCommand() => new("SELECT id, size, last_hash, frontier FROM audit_head WHERE id = 1 FOR UPDATE");
+
+    /// <summary>The head locked by <see cref="LockHeadCommand"/>, whose result <paramref name="reader"/> stands on.</summary>
+    internal static async Task<AuditHead> ReadLockedHeadAsync(DataTrustDbContext db, NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var head = await reader.ReadAsync(cancellationToken)
+            ? new AuditHead { Id = reader.GetInt32(0), Size = reader.GetInt64(1), LastHash = (byte[])reader[2], Frontier = (byte[])reader[3] }
+            : throw MissingHead();
+        LockedHeads.AddOrUpdate(db.Database.CurrentTransaction!, head);
         return head;
     }
+
+    private static InvalidOperationException MissingHead() => new("The audit_head row is missing: the audit schema is not migrated.");
 
     private AuditEntry Prepare(AuditEvent auditEvent)
     {

@@ -41,9 +41,9 @@ internal sealed partial class ReleaseGroupCommit(
     protected override async Task<IReadOnlyList<ReleaseAnswer>> WriteAsync(DataTrustDbContext db, IReadOnlyList<ReleaseAttempt> batch, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var (liveTokens, consents, records) = db.Database.GetDbConnection() is NpgsqlConnection connection
-            ? await ReadOnPostgresAsync(connection, (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction(), batch, now, cancellationToken)
-            : await ReadAsync(db, batch, now, cancellationToken);
+        var (liveTokens, consents, records) = db.IsSqlite
+            ? await ReadAsync(db, batch, now, cancellationToken)
+            : await ReadOnPostgresAsync(db, batch, now, cancellationToken);
 
         var answers = new List<ReleaseAnswer>(batch.Count);
         var entries = new List<AuditEvent>(batch.Count);
@@ -77,13 +77,17 @@ internal sealed partial class ReleaseGroupCommit(
     /// <summary>
     /// The same in one round trip, as it runs for every batch: PostgreSQL runs the statements in order, so the records
     /// are read for the residents of the consents just locked (those still given). A consent whose token turns out not
-    /// live is locked and its records read all the same, but nothing is decided or decrypted for it.
+    /// live is locked and its records read all the same, but nothing is decided or decrypted for it. The audit head is
+    /// locked last, in the same round trip, so that the counts and the entries can go with the commit (<see cref="CommitTail"/>).
     /// </summary>
     private static async Task<(HashSet<string> LiveTokens, LockedConsents Consents, ILookup<Guid, RecordWithKey> Records)> ReadOnPostgresAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ReleaseAttempt> batch, DateTimeOffset now, CancellationToken cancellationToken)
+        DataTrustDbContext db, IReadOnlyList<ReleaseAttempt> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var consentIds = batch.Select(a => a.ConsentId).Distinct().ToArray();
-        await using var reads = new NpgsqlBatch(connection, transaction) { BatchCommands = { TokenLiveness.LiveIdsCommand(TokenIds(batch), now) } };
+        await using var reads = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
+        {
+            BatchCommands = { TokenLiveness.LiveIdsCommand(TokenIds(batch), now) },
+        };
         foreach (var command in LockedConsents.LockCommands(consentIds))
         {
             reads.BatchCommands.Add(command);
@@ -97,12 +101,15 @@ internal sealed partial class ReleaseGroupCommit(
         {
             Parameters = { new NpgsqlParameter { Value = consentIds }, new NpgsqlParameter { Value = Categories(batch) } },
         });
+        reads.BatchCommands.Add(AuditLog.LockHeadCommand());
         await using var reader = await reads.ExecuteReaderAsync(cancellationToken);
         var liveTokens = await TokenLiveness.ReadLiveIdsAsync(reader, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         var consents = await LockedConsents.ReadLockedAsync(reader, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         var records = await VaultStore.ReadRecordsWithKeysAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        await AuditLog.ReadLockedHeadAsync(db, reader, cancellationToken);
         return (liveTokens, consents, records.ToLookup(row => row.Record.ResidentId));
     }
 

@@ -94,9 +94,9 @@ internal sealed class LockedConsents
 
     /// <summary>
     /// Writes the counted uses. On SQLite through the change tracker. On PostgreSQL in one statement for the whole batch
-    /// (the heads are not tracked there), sent in the round trip that locks the audit head
-    /// (<see cref="AuditLog.LockHeadAsync"/>): a release transaction appends its audit entries next, and that append
-    /// reuses the lock.
+    /// (the heads are not tracked there), sent with the commit where the transaction has a <see cref="CommitTail"/>,
+    /// else in the round trip that locks the audit head (<see cref="AuditLog.LockHeadAsync"/>): a release transaction
+    /// appends its audit entries next, and that append reuses the lock.
     /// </summary>
     public async Task SaveCountsAsync(DataTrustDbContext db, CancellationToken cancellationToken)
     {
@@ -111,7 +111,11 @@ internal sealed class LockedConsents
             return;
         }
 
-        await AuditLog.LockHeadAsync(db, cancellationToken, CountsCommand());
+        var counts = CountsCommand();
+        if (!CommitTail.TryAppend(db, counts))
+        {
+            await AuditLog.LockHeadAsync(db, cancellationToken, counts);
+        }
     }
 
     private NpgsqlBatchCommand CountsCommand()

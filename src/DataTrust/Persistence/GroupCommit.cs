@@ -40,7 +40,10 @@ internal abstract class GroupCommit<TItem, TResult> : IDisposable
         _writer.Wait(TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>Does the batch's work inside the open transaction <paramref name="db"/> has; one result per item, in order. The caller commits.</summary>
+    /// <summary>
+    /// Does the batch's work inside the open transaction <paramref name="db"/> has; one result per item, in order. The caller
+    /// commits, on PostgreSQL with the statements left for the commit (<see cref="CommitTail"/>).
+    /// </summary>
     protected abstract Task<IReadOnlyList<TResult>> WriteAsync(DataTrustDbContext db, IReadOnlyList<TItem> batch, CancellationToken cancellationToken);
 
     private async Task WriteBatchesAsync()
@@ -58,8 +61,9 @@ internal abstract class GroupCommit<TItem, TResult> : IDisposable
                 await using var db = await _contexts.CreateDbContextAsync();
                 db.Database.AutoSavepointsEnabled = false; // the batch commits or fails whole: a savepoint per SaveChanges would only add round trips
                 await using var transaction = await db.Database.BeginTransactionAsync();
+                CommitTail.Open(db, transaction);
                 var results = await WriteAsync(db, [.. batch.Select(p => p.Item)], CancellationToken.None);
-                await transaction.CommitAsync();
+                await CommitTail.CommitAsync(db, transaction, CancellationToken.None);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Done.TrySetResult(results[i]);

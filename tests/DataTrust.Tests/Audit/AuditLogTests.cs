@@ -66,6 +66,76 @@ public abstract class AuditLogTests(StorageProvider provider) : IDisposable, IAs
     }
 
     [Fact]
+    public async Task With_a_commit_tail_the_entries_are_written_with_the_commit_on_PostgreSQL_and_at_once_on_SQLite()
+    {
+        await _factory.AppendManyAsync(2);
+        await using (var db = _factory.NewDbContext())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            CommitTail.Open(db, transaction);
+            await _factory.Service<IAuditLog>().AppendAsync(db, [AuditTestLog.Sample(10), AuditTestLog.Sample(11)]);
+            await _factory.Service<IAuditLog>().AppendAsync(db, AuditTestLog.Sample(12));
+
+            // Inside the transaction: PostgreSQL holds the writes back for the commit's round trip; SQLite has made them.
+            var seen = await db.Database.SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM audit_entries").SingleAsync();
+            seen.ShouldBe(_factory.Provider == StorageProvider.Postgres ? 2 : 5);
+
+            await CommitTail.CommitAsync(db, transaction, CancellationToken.None);
+        }
+
+        var entries = await _factory.EntriesAsync();
+        entries.Select(e => e.Seq).ShouldBe([0L, 1, 2, 3, 4]);
+        entries[4].Details.ShouldContain("purpose-12");
+        (await _factory.VerifyLiveAsync()).Ok.ShouldBeTrue();
+
+        // The connection the tail committed on is reused from the pool as if committed the usual way.
+        await _factory.AppendManyAsync(1, start: 20);
+        (await _factory.EntriesAsync()).Count.ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task A_failing_statement_in_the_commit_tail_commits_nothing_of_the_transaction()
+    {
+        if (_factory.Provider == StorageProvider.Sqlite)
+        {
+            return; // SQLite has no tail: statements run at once and fail there (see the test above)
+        }
+
+        await _factory.AppendManyAsync(1);
+        await using (var db = _factory.NewDbContext())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            CommitTail.Open(db, transaction);
+            db.Add(new Client { Id = Guid.NewGuid(), ClientId = "effect-under-test", DisplayName = "x", CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+            await _factory.Service<IAuditLog>().AppendAsync(db, AuditTestLog.Sample(10));
+            CommitTail.TryAppend(db, new NpgsqlBatchCommand("INSERT INTO no_such_table VALUES (1)")).ShouldBeTrue();
+
+            await Should.ThrowAsync<PostgresException>(() => CommitTail.CommitAsync(db, transaction, CancellationToken.None));
+        }
+
+        await using (var check = _factory.NewDbContext())
+        {
+            (await check.Set<Client>().AnyAsync(c => c.ClientId == "effect-under-test")).ShouldBeFalse();
+        }
+
+        await _factory.AppendManyAsync(1, start: 20);
+        var entries = await _factory.EntriesAsync();
+        entries.Select(e => e.Seq).ShouldBe([0L, 1]);
+        entries[1].Details.ShouldContain("purpose-20");
+        (await _factory.VerifyLiveAsync()).Ok.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Without_a_commit_tail_statements_are_not_held_back()
+    {
+        await using var db = _factory.NewDbContext();
+        CommitTail.TryAppend(db, new NpgsqlBatchCommand("SELECT 1")).ShouldBeFalse();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        CommitTail.TryAppend(db, new NpgsqlBatchCommand("SELECT 1")).ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Appending_outside_a_transaction_is_refused()
     {
         await using var db = _factory.NewDbContext();

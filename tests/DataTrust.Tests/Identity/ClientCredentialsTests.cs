@@ -235,6 +235,26 @@ public abstract class ClientCredentialsTests(StorageProvider provider) : IDispos
     }
 
     [Fact]
+    public async Task Introspecting_its_own_live_token_with_a_wrong_secret_or_another_method_is_refused_and_says_nothing_of_the_token()
+    {
+        using var http = Http();
+        var token = await BusinessTokenAsync(http);
+
+        // The token's row comes with its client's row, which then checks the caller: it must refuse as the database would.
+        var wrongSecret = await http.SendAsync(Oidc.TokenRequest(new() { ["token"] = token }, "demo-business", "not-the-secret", "/connect/introspect"));
+        var unauthenticated = await http.SendAsync(Oidc.TokenRequest(new() { ["token"] = token, ["client_id"] = "demo-business" }, path: "/connect/introspect"));
+        var wrongMethod = await http.SendAsync(Oidc.TokenRequest(
+            new() { ["token"] = token, ["client_id"] = "demo-business", ["client_secret"] = Oidc.BusinessSecret }, path: "/connect/introspect"));
+
+        foreach (var response in new[] { wrongSecret, unauthenticated, wrongMethod })
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            await Oidc.ShouldBeOAuthError(response, "invalid_client", HttpStatusCode.Unauthorized);
+            body.ShouldNotContain("active");
+        }
+    }
+
+    [Fact]
     public async Task Introspection_by_another_client_of_a_token_for_the_provider_itself_is_inactive()
     {
         using var http = Http();

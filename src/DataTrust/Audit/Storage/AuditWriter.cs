@@ -9,8 +9,9 @@ namespace DataTrust.Audit.Storage;
 /// <summary>
 /// Writes appended entries, completed tree nodes and the new head straight into the caller's
 /// transaction, bypassing change tracking: the head row stays locked while this runs, so it must be
-/// short. PostgreSQL gets all three as one batch in one round trip (entries and nodes as arrays);
-/// SQLite gets one prepared INSERT per entry.
+/// short. PostgreSQL gets all three as one batch in one round trip (entries and nodes as arrays), or
+/// with the commit where the transaction has a <see cref="CommitTail"/>; SQLite gets one prepared
+/// INSERT per entry.
 /// </summary>
 internal static class AuditWriter
 {
@@ -23,7 +24,7 @@ internal static class AuditWriter
         var transaction = db.Database.CurrentTransaction!.GetDbTransaction();
         if (connection is NpgsqlConnection npgsql)
         {
-            await WriteBatchAsync(npgsql, (NpgsqlTransaction)transaction, entries, nodes, head, cancellationToken);
+            await WriteBatchAsync(db, npgsql, (NpgsqlTransaction)transaction, entries, nodes, head, cancellationToken);
             return;
         }
 
@@ -39,23 +40,33 @@ internal static class AuditWriter
     }
 
     private static async Task WriteBatchAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<AuditEntry> entries, List<AuditTreeNode> nodes, AuditHead head, CancellationToken cancellationToken)
+        DataTrustDbContext db, NpgsqlConnection connection, NpgsqlTransaction transaction, List<AuditEntry> entries, List<AuditTreeNode> nodes, AuditHead head,
+        CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Command(
-            $"INSERT INTO audit_entries ({Columns}) SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], " +
-            "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bytea[])",
-            entries.ConvertAll(e => e.Seq), entries.ConvertAll(e => e.RecordedAt), entries.ConvertAll(e => e.ActorType), entries.ConvertAll(e => e.ActorId),
-            entries.ConvertAll(e => e.Action), entries.ConvertAll(e => e.Subject), entries.ConvertAll(e => e.Recipient), entries.ConvertAll(e => e.Consent),
-            entries.ConvertAll(e => e.Objects), entries.ConvertAll(e => e.Details), entries.ConvertAll(e => e.PrevHash), entries.ConvertAll(e => e.LeafHash)));
+        List<NpgsqlBatchCommand> statements =
+        [
+            Command(
+                $"INSERT INTO audit_entries ({Columns}) SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], " +
+                "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bytea[], $12::bytea[])",
+                entries.ConvertAll(e => e.Seq), entries.ConvertAll(e => e.RecordedAt), entries.ConvertAll(e => e.ActorType), entries.ConvertAll(e => e.ActorId),
+                entries.ConvertAll(e => e.Action), entries.ConvertAll(e => e.Subject), entries.ConvertAll(e => e.Recipient), entries.ConvertAll(e => e.Consent),
+                entries.ConvertAll(e => e.Objects), entries.ConvertAll(e => e.Details), entries.ConvertAll(e => e.PrevHash), entries.ConvertAll(e => e.LeafHash)),
+        ];
         if (nodes.Count > 0)
         {
-            batch.BatchCommands.Add(Command(
+            statements.Add(Command(
                 "INSERT INTO audit_tree_nodes (level, position, hash) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bytea[])",
                 nodes.ConvertAll(n => n.Level), nodes.ConvertAll(n => n.Position), nodes.ConvertAll(n => n.Hash)));
         }
 
-        batch.BatchCommands.Add(Command("UPDATE audit_head SET size = $1, last_hash = $2, frontier = $3 WHERE id = $4", head.Size, head.LastHash, head.Frontier, head.Id));
+        statements.Add(Command("UPDATE audit_head SET size = $1, last_hash = $2, frontier = $3 WHERE id = $4", head.Size, head.LastHash, head.Frontier, head.Id));
+        if (CommitTail.TryAppend(db, [.. statements]))
+        {
+            return;
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        statements.ForEach(batch.BatchCommands.Add);
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -42,14 +42,25 @@ internal sealed class ClientAuthenticator(
         EF.CompileAsyncQuery((DataTrustDbContext db, string clientId) => db.Set<Client>().AsNoTracking().SingleOrDefault(c => c.ClientId == clientId && c.Enabled)));
 
     public Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken) =>
-        AuthenticateAsync(context, parameters, fromCache: false, cancellationToken);
+        AuthenticateAsync(context, parameters, new ClientLookup(FromCache: false, ReadInThisRequest: null), cancellationToken);
 
     /// <summary>
     /// <paramref name="fromCache"/>: a client secret may be checked against the client as last read (<see cref="ClientCache"/>),
     /// for callers that re-check the row in their own transaction; a secret the cached client refuses is checked against
     /// the row (it may have been rotated just now).
     /// </summary>
-    public async Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, bool fromCache, CancellationToken cancellationToken)
+    public Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, bool fromCache, CancellationToken cancellationToken) =>
+        AuthenticateAsync(context, parameters, new ClientLookup(fromCache, ReadInThisRequest: null), cancellationToken);
+
+    /// <summary>
+    /// <paramref name="readInThisRequest"/>: an enabled client's row that the caller has just read from the database
+    /// (with the token it asks about); when the request names that client, it is authenticated against this row instead
+    /// of reading it once more.
+    /// </summary>
+    public Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, Client? readInThisRequest, CancellationToken cancellationToken) =>
+        AuthenticateAsync(context, parameters, new ClientLookup(FromCache: false, readInThisRequest), cancellationToken);
+
+    private async Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, ClientLookup lookup, CancellationToken cancellationToken)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var usesBasic = authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
@@ -62,12 +73,12 @@ internal sealed class ClientAuthenticator(
 
         if (usesBasic)
         {
-            return await BasicAsync(authorization, parameters, fromCache, cancellationToken);
+            return await BasicAsync(authorization, parameters, lookup, cancellationToken);
         }
 
         if (usesAssertion)
         {
-            return await AssertionAsync(context, parameters, cancellationToken);
+            return await AssertionAsync(context, parameters, lookup, cancellationToken);
         }
 
         var clientId = parameters["client_id"];
@@ -78,12 +89,12 @@ internal sealed class ClientAuthenticator(
 
         if (usesPost)
         {
-            return await FindBySecretAsync(clientId, SecretPost, parameters["client_secret"]!, fromCache, cancellationToken) is { } authenticated
+            return await FindBySecretAsync(clientId, SecretPost, parameters["client_secret"]!, lookup, cancellationToken) is { } authenticated
                 ? (authenticated, null)
                 : Fail(clientId, SecretPost, "unknown client, wrong secret or method not registered");
         }
 
-        var client = await FindAsync(clientId, cancellationToken);
+        var client = await FindAsync(clientId, lookup, cancellationToken);
         if (client is null)
         {
             return Fail(clientId, None, "unknown or disabled client");
@@ -94,7 +105,7 @@ internal sealed class ClientAuthenticator(
             : Fail(clientId, None, $"client must authenticate with {client.TokenEndpointAuthMethod}");
     }
 
-    private async Task<(Client?, OAuthError?)> BasicAsync(string authorization, RequestParameters parameters, bool fromCache, CancellationToken cancellationToken)
+    private async Task<(Client?, OAuthError?)> BasicAsync(string authorization, RequestParameters parameters, ClientLookup lookup, CancellationToken cancellationToken)
     {
         string clientId, secret;
         try
@@ -120,26 +131,26 @@ internal sealed class ClientAuthenticator(
             return Fail(clientId, SecretBasic, "client_id in the body differs from the credentials");
         }
 
-        return await FindBySecretAsync(clientId, SecretBasic, secret, fromCache, cancellationToken) is { } client
+        return await FindBySecretAsync(clientId, SecretBasic, secret, lookup, cancellationToken) is { } client
             ? (client, null)
             : Fail(clientId, SecretBasic, "unknown client, wrong secret or method not registered");
     }
 
-    private async Task<Client?> FindBySecretAsync(string clientId, string method, string secret, bool fromCache, CancellationToken cancellationToken)
+    private async Task<Client?> FindBySecretAsync(string clientId, string method, string secret, ClientLookup lookup, CancellationToken cancellationToken)
     {
         static bool Accepts(Client? client, string method, string secret) =>
             client is not null && client.TokenEndpointAuthMethod == method && ClientSecretHasher.Verify(client.SecretHash, secret);
 
-        if (fromCache && cache.Find(clientId) is { } cached && Accepts(cached, method, secret))
+        if (lookup.FromCache && cache.Find(clientId) is { } cached && Accepts(cached, method, secret))
         {
             return cached;
         }
 
-        var client = await FindAsync(clientId, cancellationToken);
+        var client = await FindAsync(clientId, lookup, cancellationToken);
         return Accepts(client, method, secret) ? client : null;
     }
 
-    private async Task<(Client?, OAuthError?)> AssertionAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken)
+    private async Task<(Client?, OAuthError?)> AssertionAsync(HttpContext context, RequestParameters parameters, ClientLookup lookup, CancellationToken cancellationToken)
     {
         if (parameters["client_assertion_type"] != Endpoints.ClientAssertionType || parameters["client_assertion"] is not { } assertion)
         {
@@ -162,7 +173,7 @@ internal sealed class ClientAuthenticator(
             return Fail(parameters["client_id"], PrivateKeyJwt, "iss missing or different from client_id");
         }
 
-        var client = await FindAsync(clientId, cancellationToken);
+        var client = await FindAsync(clientId, lookup, cancellationToken);
         if (client is null || client.TokenEndpointAuthMethod != PrivateKeyJwt || string.IsNullOrEmpty(client.Jwks))
         {
             return Fail(clientId, PrivateKeyJwt, "unknown client or method not registered");
@@ -221,9 +232,14 @@ internal sealed class ClientAuthenticator(
         return (client, null);
     }
 
-    private async Task<Client?> FindAsync(string clientId, CancellationToken cancellationToken)
+    private async Task<Client?> FindAsync(string clientId, ClientLookup lookup, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (lookup.ReadInThisRequest is { } read && read.ClientId == clientId)
+        {
+            return read;
+        }
+
         if (db.Database.GetDbConnection() is not NpgsqlConnection connection)
         {
             return await EnabledClient.For(db)(db, clientId);
@@ -255,3 +271,6 @@ internal sealed class ClientAuthenticator(
 
     private static string FormDecode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
 }
+
+/// <summary>Where the client's row may come from besides the database: the cache (<see cref="ClientAuthenticator"/>), or a read the caller made in this request.</summary>
+internal readonly record struct ClientLookup(bool FromCache, Client? ReadInThisRequest);
