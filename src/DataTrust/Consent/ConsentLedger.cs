@@ -240,7 +240,18 @@ internal sealed partial class ConsentLedger(
             return Unanswered(existing ?? Guid.CreateVersion7());
         }
 
-        var view = await CreateAsync(residentId.Value, request, Terms(request, ConsentState.Requested, null, null), null, AuditActor.Client(clientId), null, "inbox-request", cancellationToken);
+        ConsentView view;
+        try
+        {
+            view = await CreateAsync(residentId.Value, request, Terms(request, ConsentState.Requested, null, null), null, AuditActor.Client(clientId), null, "inbox-request", cancellationToken);
+        }
+        catch (ConsentException e) when (e.Code == "consent_exists")
+        {
+            // The same request was sent at the same moment: answer as the repeat it is.
+            return Unanswered(await db.Set<ConsentHead>().AsNoTracking()
+                .Where(c => c.ResidentId == residentId && c.DataRequestId == dataRequestId && Live.Contains(c.State)).Select(c => c.Id).FirstAsync(cancellationToken));
+        }
+
         await ApplyStandingInstructionsAsync(residentId.Value, view.Id, request, cancellationToken);
         return Unanswered(view.Id);
     }
@@ -547,7 +558,17 @@ internal sealed partial class ConsentLedger(
             ConsentState.Refused => ConsentChange.Refused,
             _ => ConsentChange.Granted,
         };
-        await RecordAsync(head, version, kind, change, actor, decidedBy, method, prepared, now, cancellationToken);
+        try
+        {
+            await RecordAsync(head, version, kind, change, actor, decidedBy, method, prepared, now, cancellationToken);
+        }
+        catch (DbUpdateException ex) when (DuplicateKey.Caused(ex))
+        {
+            // Another request for the same resident and data request committed first (see M0013): nothing of this one is kept.
+            db.ChangeTracker.Clear();
+            throw ConsentException.Conflict("consent_exists", "There is already a live consent for this request; it was made a moment ago.");
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return await GetAsync(residentId, head.Id, cancellationToken);
     }

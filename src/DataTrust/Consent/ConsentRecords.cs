@@ -134,6 +134,9 @@ internal sealed class ConsentReceipt
 internal static class ConsentStorage
 {
     public const int FillFactor = 80;
+
+    /// <summary>The states in which a consent is live (asked, given or paused), as an index filter both providers read.</summary>
+    public const string LiveFilter = "state IN ('Requested', 'Given', 'Paused')";
 }
 
 internal sealed class ConsentHeadConfiguration : IEntityTypeConfiguration<ConsentHead>
@@ -151,6 +154,9 @@ internal sealed class ConsentHeadConfiguration : IEntityTypeConfiguration<Consen
         consent.HasOne<DataRequest>().WithMany().HasForeignKey(c => c.DataRequestId).OnDelete(DeleteBehavior.Restrict);
         consent.Property(c => c.State).HasConversion<string>().HasMaxLength(16);
         consent.HasIndex(c => new { c.State, c.ExpiresAt });
+
+        // One live consent per resident and request, however many grants or inbox requests race (the ledger's checks read before they write).
+        consent.HasIndex(c => new { c.ResidentId, c.DataRequestId }).IsUnique().HasFilter(ConsentStorage.LiveFilter);
         consent.HasOne<Grant>().WithMany().HasForeignKey(c => c.GrantId).OnDelete(DeleteBehavior.SetNull);
     }
 }

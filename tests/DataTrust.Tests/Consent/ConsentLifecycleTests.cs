@@ -108,6 +108,66 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
         (await JoseScripts.RunAsync("receipt-verify.mjs", jwks, $"{parts[0]}.{forged}.{parts[2]}")).Exit.ShouldNotBe(0);
     }
 
+    [Fact]
+    public async Task Grants_of_one_request_sent_at_once_make_one_consent_and_the_rest_are_told_it_exists()
+    {
+        var (_, _, requestId) = await PublishedAsync("rcpt-double");
+        var hanako = await ConsentHost.ResidentAsync(_host);
+        var hanakoId = await _host.AccountIdAsync("hanako@example.jp");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => hanako.PostAsJsonAsync("/api/me/consents", new { dataRequestId = requestId })));
+
+        answers.Count(a => a.StatusCode == HttpStatusCode.Created).ShouldBe(1);
+        foreach (var refused in answers.Where(a => a.StatusCode != HttpStatusCode.Created))
+        {
+            await ConsentHost.ShouldBeProblemAsync(refused, HttpStatusCode.Conflict, "consent_exists");
+        }
+
+        await using (var db = _host.NewDbContext())
+        {
+            (await db.Set<ConsentHead>().CountAsync(c => c.ResidentId == hanakoId && c.DataRequestId == requestId)).ShouldBe(1);
+            (await db.Set<ConsentVersion>().CountAsync()).ShouldBe(1);
+        }
+
+        (await _host.AuditAsync(AuditAction.ConsentGranted)).Count.ShouldBe(1);
+
+        // The guard is on live consents only: once revoked, the request can be granted again.
+        var id = (await Oidc.Json(answers.Single(a => a.StatusCode == HttpStatusCode.Created))).GetProperty("id").GetGuid();
+        (await hanako.PostAsync($"/api/me/consents/{id}/revoke", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await hanako.PostAsJsonAsync("/api/me/consents", new { dataRequestId = requestId })).StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public async Task The_database_holds_at_most_one_live_consent_per_resident_and_request()
+    {
+        var (_, _, requestId) = await PublishedAsync("rcpt-unique");
+        var hanako = await ConsentHost.ResidentAsync(_host);
+        var granted = await Oidc.Json(await hanako.PostAsJsonAsync("/api/me/consents", new { dataRequestId = requestId }));
+        var id = granted.GetProperty("id").GetGuid();
+
+        // A second live row written past the ledger (as a racing request would) is refused by the database itself.
+        await using var db = _host.NewDbContext();
+        var first = await db.Set<ConsentHead>().AsNoTracking().SingleAsync(c => c.Id == id);
+        foreach (var state in new[] { ConsentState.Requested, ConsentState.Given, ConsentState.Paused })
+        {
+            db.Add(new ConsentHead
+            {
+                Id = Guid.CreateVersion7(), ResidentId = first.ResidentId, ClientId = first.ClientId, DataRequestId = requestId, Version = 1, State = state,
+                CreatedAt = first.CreatedAt, UpdatedAt = first.UpdatedAt,
+            });
+            var refused = await Should.ThrowAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            DuplicateKey.Caused(refused).ShouldBeTrue(refused.ToString());
+            db.ChangeTracker.Clear();
+        }
+
+        db.Add(new ConsentHead
+        {
+            Id = Guid.CreateVersion7(), ResidentId = first.ResidentId, ClientId = first.ClientId, DataRequestId = requestId, Version = 1, State = ConsentState.Withdrawn,
+            CreatedAt = first.CreatedAt, UpdatedAt = first.UpdatedAt,
+        });
+        await db.SaveChangesAsync();
+    }
+
     private async Task VerifyReceiptAsync(string receipt, Guid residentId)
     {
         var jwks = new JsonWebKeySet(await _host.CreateClient().GetStringAsync("/.well-known/jwks.json"));

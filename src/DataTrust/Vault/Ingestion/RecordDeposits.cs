@@ -7,9 +7,7 @@ using DataTrust.Persistence;
 using DataTrust.Policies;
 using DataTrust.Vault.Links;
 using DataTrust.Vault.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace DataTrust.Vault.Ingestion;
 
@@ -70,7 +68,7 @@ internal sealed class RecordDeposits(VaultStore vault, DataUsePolicy policy, IAu
         {
             return await StoreAsync(db, providerId, items, idempotencyKey, hash, cancellationToken);
         }
-        catch (DbUpdateException ex) when (idempotencyKey is not null && IsDuplicateKey(ex))
+        catch (DbUpdateException ex) when (idempotencyKey is not null && DuplicateKey.Caused(ex))
         {
             // The same key won a race in another request: answer as its repeat would be answered.
             db.ChangeTracker.Clear();
@@ -177,11 +175,4 @@ internal sealed class RecordDeposits(VaultStore vault, DataUsePolicy policy, IAu
 
         return hash.GetHashAndReset();
     }
-
-    private static bool IsDuplicateKey(DbUpdateException ex) => ex.InnerException switch
-    {
-        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
-        SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 1555 or 2067,
-        _ => false,
-    };
 }

@@ -2,11 +2,9 @@ using System.Security.Cryptography;
 using DataTrust.Persistence;
 using DataTrust.Vault.Crypto;
 using DataTrust.Vault.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace DataTrust.Vault.Keys;
 
@@ -118,7 +116,7 @@ internal sealed class ResidentDataKeys(
             await db.SaveChangesAsync(cancellationToken);
             return true;
         }
-        catch (DbUpdateException ex) when (IsDuplicateKey(ex))
+        catch (DbUpdateException ex) when (DuplicateKey.Caused(ex))
         {
             return false;
         }
@@ -149,13 +147,6 @@ internal sealed class ResidentDataKeys(
             row.Version, row.KekVersion, keyRing.Ring.Contains(row.KekVersion) ? reason : "kek-version-not-in-ring");
         return new VaultDecryptionException();
     }
-
-    private static bool IsDuplicateKey(DbUpdateException ex) => ex.InnerException switch
-    {
-        PostgresException postgres => postgres.SqlState == PostgresErrorCodes.UniqueViolation,
-        SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 1555 or 2067, // SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE
-        _ => false,
-    };
 }
 
 /// <summary>A data key in clear, for the duration of one operation; zeroed on dispose.</summary>
