@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DataTrust.Audit.Events;
+using DataTrust.Consent;
 using DataTrust.Identity.Clients;
 using DataTrust.Identity.Subjects;
 using DataTrust.Persistence;
@@ -31,6 +32,30 @@ public abstract class InboxAndStandingInstructionTests(StorageProvider provider)
             var client = await db.Set<Client>().SingleAsync(c => c.ClientId == clientId);
             return await s.GetRequiredService<PairwiseSubjects>().SubjectAsync(client, userId, CancellationToken.None);
         });
+    }
+
+    [Fact]
+    public async Task The_same_request_sent_to_a_resident_several_times_at_once_waits_in_the_inbox_once()
+    {
+        var admin = await ConsentHost.OperatorAsync(_host);
+        await _host.RecipientAsync(admin, "rcpt-repeat");
+        var recipient = await _host.RecipientClientAsync("rcpt-repeat");
+        var requestId = await ConsentHost.PublishAsync(recipient, admin);
+        var handle = await SubjectAsync("rcpt-repeat", "hanako@example.jp");
+
+        var sent = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => recipient.PostAsJsonAsync("/api/recipient/consent-requests", new { dataRequestId = requestId, subject = handle })));
+
+        var ids = new List<Guid>();
+        foreach (var answer in sent)
+        {
+            answer.StatusCode.ShouldBe(HttpStatusCode.Accepted, await answer.Content.ReadAsStringAsync());
+            ids.Add((await Oidc.Json(answer)).GetProperty("id").GetGuid());
+        }
+
+        ids.Distinct().Count().ShouldBe(1);
+        await using var db = _host.NewDbContext();
+        (await db.Set<ConsentHead>().CountAsync(c => c.DataRequestId == requestId)).ShouldBe(1);
+        (await _host.AuditAsync(AuditAction.ConsentRequested)).Count.ShouldBe(1);
     }
 
     [Fact]
