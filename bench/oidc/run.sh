@@ -2,7 +2,7 @@
 # Side-by-side figures: DataTrust (Release build, Development demo clients, rate limit raised) and
 # oidc-provider on the same machine, same load (client_credentials tokens, introspection, discovery).
 # Loopback only; everything started here stops at the end.
-#   bash bench/oidc/run.sh [seconds per endpoint] [connections] [sqlite|postgres]   (each measured run follows a 15 s warm-up: .NET tiers its hot code up over the first seconds)
+#   bash bench/oidc/run.sh [seconds per endpoint] [connections, e.g. 16 or 16,64] [sqlite|postgres]   (each endpoint is warmed up for 15 s at the largest count: .NET tiers its hot code up over the first seconds; then one measured run per count)
 # postgres: a throwaway local cluster (initdb/pg_ctl, default durability: fsync and synchronous_commit on).
 set -euo pipefail
 cd "$(dirname "$0")"
