@@ -182,6 +182,28 @@ public abstract class IngestionTests(StorageProvider storage) : IngestionTestBas
     }
 
     [Fact]
+    public async Task The_first_deposit_for_a_resident_creates_their_data_key_and_records_it_with_the_deposit()
+    {
+        using var factory = StartService();
+        using var resident = await factory.CreateClientAsync(Roles.Resident);
+        var linkId = await LinkAsync(resident, "mobility");
+        using var provider = await ProviderClientAsync(factory);
+
+        (await DepositAsync(provider, linkId, "mobility", MobilityFields)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await DepositAsync(provider, linkId, "mobility", MobilityFields)).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var created = (await AuditAsync(factory, "key.created")).Where(e => e.Details.Contains("resident-data-key")).ShouldHaveSingleItem();
+        var deposits = await AuditAsync(factory, "vault.record_deposited");
+        deposits.Count.ShouldBe(2);
+        created.Seq.ShouldBe(deposits[0].Seq - 1, "recorded in the first deposit's transaction, just before its entry");
+        created.Subject.ShouldBe(deposits[0].Subject);
+        created.ActorId.ShouldBe(ProviderId);
+        created.Objects.ShouldContain("dek-v1");
+        await using var db = factory.NewDbContext();
+        (await db.Set<VaultDataKey>().CountAsync()).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_and_body_returns_the_first_result_and_another_body_is_refused()
     {
         using var factory = StartService();

@@ -5,6 +5,7 @@ using DataTrust.Audit;
 using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using DataTrust.Policies;
+using DataTrust.Vault.Keys;
 using DataTrust.Vault.Links;
 using DataTrust.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -137,7 +138,7 @@ internal sealed class RecordDeposits(VaultStore vault, DataUsePolicy policy, IAu
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        await audit.AppendAsync(db, events, cancellationToken);
+        await audit.AppendAsync(db, [.. ResidentDataKeys.TakeCreated(db, actor), .. events], cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new DepositOutcome(DepositStatus.Stored, ids, []);

@@ -1,8 +1,11 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using DataTrust.Audit.Events;
 using DataTrust.Persistence;
 using DataTrust.Vault.Crypto;
 using DataTrust.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +23,9 @@ internal sealed class ResidentDataKeys(
     ILogger<ResidentDataKeys> logger)
 {
     private const int MaxAttempts = 8;
+
+    // The data key versions created inside each open transaction, until the caller that audits it takes them (CreatedIn).
+    private static readonly ConditionalWeakTable<IDbContextTransaction, List<(Guid Resident, int Version)>> CreatedInTransaction = [];
 
     /// <summary>
     /// Reserves <paramref name="count"/> encryptions under the resident's current data key and returns the
@@ -114,6 +120,11 @@ internal sealed class ResidentDataKeys(
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            if (db.Database.CurrentTransaction is { } transaction)
+            {
+                CreatedInTransaction.GetOrCreateValue(transaction).Add((residentId, version));
+            }
+
             return true;
         }
         catch (DbUpdateException ex) when (DuplicateKey.Caused(ex))
@@ -124,6 +135,22 @@ internal sealed class ResidentDataKeys(
         {
             db.Entry(row).State = EntityState.Detached;
         }
+    }
+
+    /// <summary>
+    /// One <c>key.created</c> event for each data key version created so far in <paramref name="db"/>'s transaction (each
+    /// handed out once), for the caller to append with its own entries at the end of that transaction. Appending at
+    /// creation would lock the audit head before the caller's other rows, against the order every writer keeps.
+    /// </summary>
+    public static IReadOnlyList<AuditEvent> TakeCreated(DataTrustDbContext db, AuditActor actor)
+    {
+        if (db.Database.CurrentTransaction is not { } transaction || !CreatedInTransaction.TryGetValue(transaction, out var created))
+        {
+            return [];
+        }
+
+        CreatedInTransaction.Remove(transaction);
+        return [.. created.Select(c => new KeyOperation(actor, VaultKeyAudit.DataKeyKind, $"dek-v{c.Version}", KeyOperationKind.Created, c.Resident))];
     }
 
     /// <summary>Unwraps a stored data key; null when it cannot be (KEK version absent, tampering, wrong row).</summary>

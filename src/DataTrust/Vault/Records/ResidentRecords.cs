@@ -8,6 +8,7 @@ using DataTrust.Identity.Clients;
 using DataTrust.Persistence;
 using DataTrust.Policies;
 using DataTrust.Vault.Ingestion;
+using DataTrust.Vault.Keys;
 using DataTrust.Vault.Links;
 using Microsoft.EntityFrameworkCore;
 
@@ -108,7 +109,8 @@ internal sealed class ResidentRecords(VaultStore vault, DataUsePolicy policy, IA
             CryptographicOperations.ZeroMemory(payload);
         }
 
-        await audit.AppendAsync(db, new RecordCorrected(AuditActor.Resident(residentId), residentId, recordId, categoryId, changed), cancellationToken);
+        var actor = AuditActor.Resident(residentId);
+        await audit.AppendAsync(db, [.. ResidentDataKeys.TakeCreated(db, actor), new RecordCorrected(actor, residentId, recordId, categoryId, changed)], cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return [];
