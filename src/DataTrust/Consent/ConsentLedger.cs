@@ -83,9 +83,7 @@ internal sealed partial class ConsentLedger(
     /// <summary>Grants a published request directly (or the resident's pending inbox request for it), optionally narrowed.</summary>
     public async Task<ConsentView> GrantAsync(Guid residentId, Guid dataRequestId, ConsentNarrowing? narrowing, Guid? grantId, CancellationToken cancellationToken)
     {
-        var pending = await db.Set<ConsentHead>().AsNoTracking()
-            .Where(c => c.ResidentId == residentId && c.DataRequestId == dataRequestId && Live.Contains(c.State))
-            .Select(c => new { c.Id, c.State }).FirstOrDefaultAsync(cancellationToken);
+        var pending = await LiveConsentAsync(residentId, dataRequestId, cancellationToken);
         if (pending is { State: ConsentState.Requested })
         {
             return await GrantRequestedAsync(residentId, pending.Id, narrowing, cancellationToken);
@@ -104,9 +102,7 @@ internal sealed partial class ConsentLedger(
     /// <summary>Refuses a published request the resident was shown (recorded as a refused consent).</summary>
     public async Task<ConsentView> DenyAsync(Guid residentId, Guid dataRequestId, CancellationToken cancellationToken)
     {
-        var pending = await db.Set<ConsentHead>().AsNoTracking()
-            .Where(c => c.ResidentId == residentId && c.DataRequestId == dataRequestId && Live.Contains(c.State))
-            .Select(c => new { c.Id, c.State }).FirstOrDefaultAsync(cancellationToken);
+        var pending = await LiveConsentAsync(residentId, dataRequestId, cancellationToken);
         if (pending is { State: ConsentState.Requested })
         {
             return await RefuseAsync(residentId, pending.Id, cancellationToken);
@@ -230,10 +226,7 @@ internal sealed partial class ConsentLedger(
         }
 
         var residentId = await ResolveHandleAsync(clientId, handle.Trim(), cancellationToken);
-        var existing = residentId is { } known
-            ? await db.Set<ConsentHead>().AsNoTracking().Where(c => c.ResidentId == known && c.DataRequestId == dataRequestId && Live.Contains(c.State))
-                .Select(c => (Guid?)c.Id).FirstOrDefaultAsync(cancellationToken)
-            : null;
+        var existing = residentId is { } known ? (await LiveConsentAsync(known, dataRequestId, cancellationToken))?.Id : null;
         if (residentId is null || existing is not null)
         {
             // Same answer whether the resident is unknown or has already been asked.
@@ -248,8 +241,7 @@ internal sealed partial class ConsentLedger(
         catch (ConsentException e) when (e.Code == "consent_exists")
         {
             // The same request was sent at the same moment: answer as the repeat it is.
-            return Unanswered(await db.Set<ConsentHead>().AsNoTracking()
-                .Where(c => c.ResidentId == residentId && c.DataRequestId == dataRequestId && Live.Contains(c.State)).Select(c => c.Id).FirstAsync(cancellationToken));
+            return Unanswered((await LiveConsentAsync(residentId.Value, dataRequestId, cancellationToken))!.Id);
         }
 
         await ApplyStandingInstructionsAsync(residentId.Value, view.Id, request, cancellationToken);
@@ -398,6 +390,14 @@ internal sealed partial class ConsentLedger(
         await OwnAsync(residentId, consentId, cancellationToken);
         await db.Set<ConsentHead>().Where(c => c.Id == consentId).ExecuteUpdateAsync(s => s.SetProperty(c => c.GrantId, grantId), cancellationToken);
     }
+
+    /// <summary>The resident's live (requested, given or paused) consent for the request, if any: there is at most one (M0013).</summary>
+    private Task<LiveConsent?> LiveConsentAsync(Guid residentId, Guid dataRequestId, CancellationToken cancellationToken) =>
+        db.Set<ConsentHead>().AsNoTracking()
+            .Where(c => c.ResidentId == residentId && c.DataRequestId == dataRequestId && Live.Contains(c.State))
+            .Select(c => new LiveConsent(c.Id, c.State)).SingleOrDefaultAsync(cancellationToken);
+
+    private sealed record LiveConsent(Guid Id, ConsentState State);
 
     internal static string StateName(ConsentState state) => state.ToString().ToLowerInvariant();
 

@@ -26,18 +26,10 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
         GC.SuppressFinalize(this);
     }
 
-    private async Task<(HttpClient Admin, HttpClient Recipient, Guid RequestId)> PublishedAsync(string clientId)
-    {
-        var admin = await ConsentHost.OperatorAsync(_host);
-        await _host.RecipientAsync(admin, clientId);
-        var recipient = await _host.RecipientClientAsync(clientId);
-        return (admin, recipient, await ConsentHost.PublishAsync(recipient, admin));
-    }
-
     [Fact]
     public async Task A_resident_grants_narrowed_pauses_resumes_and_revokes_each_change_a_new_version_event_receipt_and_audit_entry()
     {
-        var (_, _, requestId) = await PublishedAsync("rcpt-life");
+        var (_, _, requestId) = await _host.PublishedRequestAsync("rcpt-life");
         var hanako = await ConsentHost.ResidentAsync(_host);
         var hanakoId = await _host.AccountIdAsync("hanako@example.jp");
 
@@ -111,7 +103,7 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
     [Fact]
     public async Task Grants_of_one_request_sent_at_once_make_one_consent_and_the_rest_are_told_it_exists()
     {
-        var (_, _, requestId) = await PublishedAsync("rcpt-double");
+        var (_, _, requestId) = await _host.PublishedRequestAsync("rcpt-double");
         var hanako = await ConsentHost.ResidentAsync(_host);
         var hanakoId = await _host.AccountIdAsync("hanako@example.jp");
 
@@ -140,7 +132,7 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
     [Fact]
     public async Task The_database_holds_at_most_one_live_consent_per_resident_and_request()
     {
-        var (_, _, requestId) = await PublishedAsync("rcpt-unique");
+        var (_, _, requestId) = await _host.PublishedRequestAsync("rcpt-unique");
         var hanako = await ConsentHost.ResidentAsync(_host);
         var granted = await Oidc.Json(await hanako.PostAsJsonAsync("/api/me/consents", new { dataRequestId = requestId }));
         var id = granted.GetProperty("id").GetGuid();
@@ -217,7 +209,7 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
     [Fact]
     public async Task Revoking_a_consent_given_through_OAuth_stops_its_tokens_and_tells_the_recipient_by_signed_webhook()
     {
-        var (_, recipient, requestId) = await PublishedAsync("rcpt-oauth");
+        var (_, recipient, requestId) = await _host.PublishedRequestAsync("rcpt-oauth");
         (await recipient.PutAsJsonAsync("/api/recipient/webhook", new { url = "https://rcpt-oauth.example/hooks" })).StatusCode.ShouldBe(HttpStatusCode.OK);
         await ConsentHost.ShouldBeProblemAsync(await recipient.PutAsJsonAsync("/api/recipient/webhook", new { url = "http://rcpt-oauth.example/hooks" }), HttpStatusCode.BadRequest, "webhook_url_invalid");
 
@@ -307,7 +299,7 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
     [Fact]
     public async Task Consents_past_their_end_expire_with_a_version_audit_entry_notification_and_webhook()
     {
-        var (_, recipient, requestId) = await PublishedAsync("rcpt-exp");
+        var (_, recipient, requestId) = await _host.PublishedRequestAsync("rcpt-exp");
         var hanako = await ConsentHost.ResidentAsync(_host);
         var id = (await Oidc.Json(await hanako.PostAsJsonAsync("/api/me/consents", new { dataRequestId = requestId, duration = "P1M" }))).GetProperty("id").GetGuid();
         var ledger = () => _host.InScopeAsync(s => s.GetRequiredService<ConsentLedger>().ExpireDueAsync(CancellationToken.None));
@@ -333,7 +325,7 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
     [Fact]
     public async Task Suspending_a_recipient_stops_its_tokens_new_tokens_and_every_release_at_once()
     {
-        var (admin, recipient, requestId) = await PublishedAsync("rcpt-susp");
+        var (admin, recipient, requestId) = await _host.PublishedRequestAsync("rcpt-susp");
         var hanako = await ConsentHost.ResidentAsync(_host);
         var id = (await Oidc.Json(await hanako.PostAsJsonAsync("/api/me/consents", new { dataRequestId = requestId }))).GetProperty("id").GetGuid();
         var ask = new ReleaseAsk("rcpt-susp", "mobility-improvement", [new RequestedCategory("mobility", ["trip_date"])], null, null);
@@ -357,7 +349,7 @@ public abstract class ConsentLifecycleTests(StorageProvider provider) : IDisposa
     [Fact]
     public async Task A_release_decision_counts_the_use_and_reads_the_live_state()
     {
-        var (_, _, requestId) = await PublishedAsync("rcpt-rel");
+        var (_, _, requestId) = await _host.PublishedRequestAsync("rcpt-rel");
         var hanako = await ConsentHost.ResidentAsync(_host);
         var id = (await Oidc.Json(await hanako.PostAsJsonAsync("/api/me/consents", new { dataRequestId = requestId }))).GetProperty("id").GetGuid();
         var ask = new ReleaseAsk("rcpt-rel", "mobility-improvement", [new RequestedCategory("mobility", ["trip_date"])], null, null);

@@ -66,6 +66,15 @@ public sealed class ConsentHost(StorageProvider provider) : OidcFactory(provider
             services.AddHttpClient(ConsentWebhooks.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => Webhooks));
     }
 
+    /// <summary>An approved recipient <paramref name="clientId"/> with one published mobility request: the operator's and the recipient's clients, and the request.</summary>
+    public async Task<(HttpClient Admin, HttpClient Recipient, Guid RequestId)> PublishedRequestAsync(string clientId)
+    {
+        var admin = await OperatorAsync(this);
+        await RecipientAsync(admin, clientId);
+        var recipient = await RecipientClientAsync(clientId);
+        return (admin, recipient, await PublishAsync(recipient, admin));
+    }
+
     /// <summary>An OAuth client of the given kind, registered as a recipient and (unless told otherwise) approved through the admin API.</summary>
     public Task RecipientAsync(HttpClient operatorClient, string clientId, bool approve = true, ClientKind kind = ClientKind.BusinessRecipient) =>
         RegisterRecipientAsync(this, operatorClient, new Client

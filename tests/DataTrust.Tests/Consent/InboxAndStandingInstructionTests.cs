@@ -37,10 +37,7 @@ public abstract class InboxAndStandingInstructionTests(StorageProvider provider)
     [Fact]
     public async Task The_same_request_sent_to_a_resident_several_times_at_once_waits_in_the_inbox_once()
     {
-        var admin = await ConsentHost.OperatorAsync(_host);
-        await _host.RecipientAsync(admin, "rcpt-repeat");
-        var recipient = await _host.RecipientClientAsync("rcpt-repeat");
-        var requestId = await ConsentHost.PublishAsync(recipient, admin);
+        var (_, recipient, requestId) = await _host.PublishedRequestAsync("rcpt-repeat");
         var handle = await SubjectAsync("rcpt-repeat", "hanako@example.jp");
 
         var sent = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => recipient.PostAsJsonAsync("/api/recipient/consent-requests", new { dataRequestId = requestId, subject = handle })));

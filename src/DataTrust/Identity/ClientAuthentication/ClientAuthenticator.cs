@@ -42,25 +42,10 @@ internal sealed class ClientAuthenticator(
         EF.CompileAsyncQuery((DataTrustDbContext db, string clientId) => db.Set<Client>().AsNoTracking().SingleOrDefault(c => c.ClientId == clientId && c.Enabled)));
 
     public Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, CancellationToken cancellationToken) =>
-        AuthenticateAsync(context, parameters, new ClientLookup(FromCache: false, ReadInThisRequest: null), cancellationToken);
+        AuthenticateAsync(context, parameters, ClientLookup.Database, cancellationToken);
 
-    /// <summary>
-    /// <paramref name="fromCache"/>: a client secret may be checked against the client as last read (<see cref="ClientCache"/>),
-    /// for callers that re-check the row in their own transaction; a secret the cached client refuses is checked against
-    /// the row (it may have been rotated just now).
-    /// </summary>
-    public Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, bool fromCache, CancellationToken cancellationToken) =>
-        AuthenticateAsync(context, parameters, new ClientLookup(fromCache, ReadInThisRequest: null), cancellationToken);
-
-    /// <summary>
-    /// <paramref name="readInThisRequest"/>: an enabled client's row that the caller has just read from the database
-    /// (with the token it asks about); when the request names that client, it is authenticated against this row instead
-    /// of reading it once more.
-    /// </summary>
-    public Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, Client? readInThisRequest, CancellationToken cancellationToken) =>
-        AuthenticateAsync(context, parameters, new ClientLookup(FromCache: false, readInThisRequest), cancellationToken);
-
-    private async Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, ClientLookup lookup, CancellationToken cancellationToken)
+    /// <summary>Authenticates the client, taking its row from where <paramref name="lookup"/> allows before the database.</summary>
+    public async Task<(Client? Client, OAuthError? Error)> AuthenticateAsync(HttpContext context, RequestParameters parameters, ClientLookup lookup, CancellationToken cancellationToken)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         var usesBasic = authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase);
@@ -272,5 +257,22 @@ internal sealed class ClientAuthenticator(
     private static string FormDecode(string value) => Uri.UnescapeDataString(value.Replace('+', ' '));
 }
 
-/// <summary>Where the client's row may come from besides the database: the cache (<see cref="ClientAuthenticator"/>), or a read the caller made in this request.</summary>
-internal readonly record struct ClientLookup(bool FromCache, Client? ReadInThisRequest);
+/// <summary>Where <see cref="ClientAuthenticator"/> may take the client's row from besides the database.</summary>
+internal readonly record struct ClientLookup(bool FromCache, Client? ReadInThisRequest)
+{
+    /// <summary>The row as it is now in the database.</summary>
+    public static readonly ClientLookup Database = new(FromCache: false, ReadInThisRequest: null);
+
+    /// <summary>
+    /// A client secret may be checked against the client as last read (<see cref="ClientCache"/>), for callers that
+    /// re-check the row in their own transaction; a secret the cached client refuses is checked against the row (it may
+    /// have been rotated just now).
+    /// </summary>
+    public static readonly ClientLookup CacheFirst = new(FromCache: true, ReadInThisRequest: null);
+
+    /// <summary>
+    /// An enabled client's row that the caller has just read from the database (with the token it asks about): when the
+    /// request names that client, it is authenticated against this row instead of reading it once more.
+    /// </summary>
+    public static ClientLookup ReadWith(Client? row) => new(FromCache: false, row);
+}

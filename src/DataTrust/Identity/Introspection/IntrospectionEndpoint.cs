@@ -39,7 +39,7 @@ internal static class IntrospectionEndpoint
         // has authenticated.
         var token = parameters["token"];
         var live = token?.Contains('.', StringComparison.Ordinal) == true ? await accessTokens.ValidateAsync(context, token, cancellationToken) : null;
-        var (client, authError) = await authenticator.AuthenticateAsync(context, parameters, readInThisRequest: live?.Client, cancellationToken);
+        var (client, authError) = await authenticator.AuthenticateAsync(context, parameters, ClientLookup.ReadWith(live?.Client), cancellationToken);
         if (client is null)
         {
             return authError!.ToResult();

@@ -43,7 +43,7 @@ internal static class TokenEndpoint
         // decided on (IssuanceGroupCommit), so the decision may start from the client as last read.
         var grantType = parameters["grant_type"];
         var checkedAtCommit = grantType == ClientCredentials && !db.IsSqlite;
-        var (client, authError) = await authenticator.AuthenticateAsync(context, parameters, fromCache: checkedAtCommit, cancellationToken);
+        var (client, authError) = await authenticator.AuthenticateAsync(context, parameters, checkedAtCommit ? ClientLookup.CacheFirst : ClientLookup.Database, cancellationToken);
         if (client is null)
         {
             return Refuse(logger, parameters["client_id"], authError!);
@@ -72,7 +72,7 @@ internal static class TokenEndpoint
             // Decided on the client as last read, whose row may have changed since: a token its commit refused
             // (ClientChanged), or a refusal (a scope or grant added just now). Decide once more on the row as it is
             // now; a second change meanwhile answers ClientChanged.
-            (client, authError) = await authenticator.AuthenticateAsync(context, parameters, fromCache: false, cancellationToken);
+            (client, authError) = await authenticator.AuthenticateAsync(context, parameters, ClientLookup.Database, cancellationToken);
             if (client is null)
             {
                 return Refuse(logger, parameters["client_id"], authError!);

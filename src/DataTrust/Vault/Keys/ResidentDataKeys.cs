@@ -24,7 +24,7 @@ internal sealed class ResidentDataKeys(
 {
     private const int MaxAttempts = 8;
 
-    // The data key versions created inside each open transaction, until the caller that audits it takes them (CreatedIn).
+    // The data key versions created inside each open transaction, until the caller that audits it takes them (TakeCreated).
     private static readonly ConditionalWeakTable<IDbContextTransaction, List<(Guid Resident, int Version)>> CreatedInTransaction = [];
 
     /// <summary>
